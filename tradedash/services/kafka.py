@@ -68,34 +68,50 @@ class Kafka:
 
     def status(self) -> Status:
         running = self.healthy()
-        return Status(self.name, running, read_pid(self.pid_file) is not None,
-                      f"{self.bootstrap} data={self.data}")
+        return Status(
+            self.name,
+            running,
+            read_pid(self.pid_file) is not None,
+            f"{self.bootstrap} data={self.data}",
+        )
 
     def up(self) -> bool:
         if self.healthy():
             return False
-        for port, setting in ((self.port, "TRADEDASH_KAFKA_PORT"),
-                              (self.controller_port, "TRADEDASH_KAFKA_CONTROLLER_PORT")):
+        for port, setting in (
+            (self.port, "TRADEDASH_KAFKA_PORT"),
+            (self.controller_port, "TRADEDASH_KAFKA_CONTROLLER_PORT"),
+        ):
             if port_open(port):
                 raise port_taken_error(self.name, port, setting)
         java = shutil.which("java")
         if java is None or not any(self.libs.glob("kafka_2.13-*.jar")):
-            raise ServiceError("Java or the Kafka jars are missing.\n"
-                               "hint: run `make bootstrap` (apt-get install openjdk-17-jre-headless "
-                               "maven; mvn dependency:copy-dependencies in deploy/kafka)")
+            raise ServiceError(
+                "Java or the Kafka jars are missing.\n"
+                "hint: run `make bootstrap` (apt-get install openjdk-17-jre-headless "
+                "maven; mvn dependency:copy-dependencies in deploy/kafka)"
+            )
         self._write_config()
         self._format_storage(java)
         self.console.unlink(missing_ok=True)
         with self.console.open("ab") as out:
             proc = subprocess.Popen(
                 [java, *self._jvm_args(), "kafka.Kafka", str(self.properties)],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, cwd=self.root,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=self.root,
             )
         self.pid_file.write_text(str(proc.pid))
-        wait_until(self.healthy, timeout=90, what="Kafka", log=self.console,
-                   alive=lambda: proc.poll() is None,
-                   hint=f"full broker log: {self.log}")
+        wait_until(
+            self.healthy,
+            timeout=90,
+            what="Kafka",
+            log=self.console,
+            alive=lambda: proc.poll() is None,
+            hint=f"full broker log: {self.log}",
+        )
         return True
 
     def down(self) -> bool:
@@ -104,9 +120,13 @@ class Kafka:
     def _jvm_args(self) -> list[str]:
         heap = os.environ.get("TRADEDASH_KAFKA_HEAP", "1G")
         return [
-            f"-Xmx{heap}", f"-Xms{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            f"-Xmx{heap}",
+            f"-Xms{heap}",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={self.root / 'log4j2.properties'}",
-            "-cp", f"{self.libs}/*",
+            "-cp",
+            f"{self.libs}/*",
         ]
 
     def _write_config(self) -> None:
@@ -143,9 +163,20 @@ class Kafka:
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         result = subprocess.run(
-            [java, *self._jvm_args(), "kafka.tools.StorageTool", "format",
-             "-t", cluster_id, "-c", str(self.properties)],
-            capture_output=True, text=True, timeout=120, check=False,
+            [
+                java,
+                *self._jvm_args(),
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.properties),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         if result.returncode != 0:
             raise ServiceError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")

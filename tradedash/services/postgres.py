@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -36,8 +37,9 @@ class Postgres:
         pid_file = self.data / "postmaster.pid"
         if not pid_file.exists():
             return False
-        result = run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status"],
-                     user=self._user(), check=False)
+        result = run(
+            [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status"], user=self._user(), check=False
+        )
         return result.returncode == 0
 
     def healthy(self) -> bool:
@@ -50,8 +52,12 @@ class Postgres:
 
     def status(self) -> Status:
         running = self.healthy()
-        return Status(self.name, running, running and self._pid_alive(),
-                      f"127.0.0.1:{self.port} data={self.data}")
+        return Status(
+            self.name,
+            running,
+            running and self._pid_alive(),
+            f"127.0.0.1:{self.port} data={self.data}",
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
     def up(self) -> bool:
@@ -62,14 +68,31 @@ class Postgres:
         if port_open(self.port):
             raise port_taken_error(self.name, self.port, "TRADEDASH_PG_PORT")
         if not (PG_BIN / "postgres").exists():
-            raise ServiceError("PostgreSQL 15 is not installed.\n"
-                               "hint: run `make bootstrap` (apt-get install postgresql)")
+            raise ServiceError(
+                "PostgreSQL 15 is not installed.\n"
+                "hint: run `make bootstrap` (apt-get install postgresql)"
+            )
         self._init_cluster()
         self.log.unlink(missing_ok=True)
-        run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-             "-o", f"-p {self.port}", "start"], user=self._user(), check=False)
-        wait_until(self.healthy, timeout=60, what="PostgreSQL", log=self.log,
-                   hint="see the log above; delete .local/pg to start from an empty cluster")
+        argv = [str(PG_BIN / "postgres"), "-D", str(self.data), "-p", str(self.port)]
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", OS_USER, "--", *argv]
+        with self.log.open("ab") as out:
+            proc = subprocess.Popen(
+                argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        wait_until(
+            self.healthy,
+            timeout=60,
+            what="PostgreSQL",
+            log=self.log,
+            alive=lambda: proc.poll() is None,
+            hint="see the log above; delete .local/pg to start from an empty cluster",
+        )
         self.marker.touch()
         self._ensure_database()
         return True
@@ -77,8 +100,11 @@ class Postgres:
     def down(self) -> bool:
         if not self.marker.exists() or not self._pid_alive():
             return False
-        result = run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60",
-                      "stop"], user=self._user(), check=False)
+        result = run(
+            [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop"],
+            user=self._user(),
+            check=False,
+        )
         if result.returncode != 0:
             raise ServiceError(f"PostgreSQL did not stop:\n{result.stderr}\n{tail(self.log)}")
         self.marker.unlink(missing_ok=True)
@@ -95,8 +121,20 @@ class Postgres:
             shutil.chown(self.socket_dir, OS_USER, OS_USER)
         if (self.data / "PG_VERSION").exists():
             return
-        run([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth-local=trust",
-             "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8"], user=self._user())
+        run(
+            [
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            user=self._user(),
+        )
         conf = self.data / "postgresql.conf"
         with conf.open("a") as fh:
             fh.write(
@@ -112,10 +150,7 @@ class Postgres:
                 "timezone = 'UTC'\n"
             )
         hba = self.data / "pg_hba.conf"
-        hba.write_text(
-            "local all all trust\n"
-            "host all all 127.0.0.1/32 scram-sha-256\n"
-        )
+        hba.write_text("local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
 
     def _admin_dsn(self) -> str:
         return f"host={self.socket_dir} port={self.port} user=postgres dbname=postgres"
@@ -127,16 +162,25 @@ class Postgres:
         with psycopg.connect(self._admin_dsn(), autocommit=True) as conn:
             exists = conn.execute("select 1 from pg_roles where rolname = %s", [role]).fetchone()
             verb = "alter" if exists else "create"
-            conn.execute(sql.SQL("{} role {} login createdb password {}").format(
-                sql.SQL(verb), sql.Identifier(role),
-                sql.Literal(password)))
+            conn.execute(
+                sql.SQL("{} role {} login createdb password {}").format(
+                    sql.SQL(verb), sql.Identifier(role), sql.Literal(password)
+                )
+            )
             for name in ("template1", dbname):
                 if name is None:
                     continue
-                if name != "template1" and not conn.execute(
-                        "select 1 from pg_database where datname = %s", [name]).fetchone():
-                    conn.execute(sql.SQL("create database {} owner {}").format(
-                        sql.Identifier(name), sql.Identifier(role)))
+                if (
+                    name != "template1"
+                    and not conn.execute(
+                        "select 1 from pg_database where datname = %s", [name]
+                    ).fetchone()
+                ):
+                    conn.execute(
+                        sql.SQL("create database {} owner {}").format(
+                            sql.Identifier(name), sql.Identifier(role)
+                        )
+                    )
                 self._ensure_extensions(name)
 
     def _ensure_extensions(self, dbname: str) -> None:
@@ -146,8 +190,11 @@ class Postgres:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("create schema if not exists partman")
             for ext in EXTENSIONS:
-                conn.execute(sql.SQL("create extension if not exists {} schema partman")
-                             .format(sql.Identifier(ext)))
+                conn.execute(
+                    sql.SQL("create extension if not exists {} schema partman").format(
+                        sql.Identifier(ext)
+                    )
+                )
             conn.execute("grant all on schema partman to public")
             conn.execute("grant all on all tables in schema partman to public")
             conn.execute("grant execute on all functions in schema partman to public")

@@ -31,10 +31,14 @@ class Status:
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    """True when something accepts TCP connections on host:port."""
+    """True when a program holds host:port (we could not bind a server there)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+        return False
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -112,8 +116,13 @@ def stop_pid(pid_file: Path, *, timeout: float = 30.0) -> bool:
     return True
 
 
-def run(cmd: Sequence[str], *, user: str | None = None, check: bool = True,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: Sequence[str],
+    *,
+    user: str | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run a command (as another user when we are root and ``user`` is given), capturing output."""
     argv = list(cmd)
     if user is not None and os.geteuid() == 0:
@@ -121,7 +130,8 @@ def run(cmd: Sequence[str], *, user: str | None = None, check: bool = True,
     result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
     if check and result.returncode != 0:
         raise ServiceError(
-            f"command failed ({result.returncode}): {' '.join(argv)}\n{result.stdout}{result.stderr}"
+            f"command failed ({result.returncode}): {' '.join(argv)}\n"
+            f"{result.stdout}{result.stderr}"
         )
     return result
 

@@ -6,6 +6,8 @@ import shutil
 import subprocess
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from app.config import Settings
 
@@ -32,14 +34,23 @@ class Redis:
 
     def healthy(self) -> bool:
         try:
-            return bool(redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1).ping())
+            client = redis.Redis(
+                host="127.0.0.1",
+                port=self.port,
+                socket_timeout=1,
+                socket_connect_timeout=1,
+                retry=Retry(NoBackoff(), 0),
+            )
+            with client:
+                return bool(client.ping())
         except redis.RedisError:
             return False
 
     def status(self) -> Status:
         running = self.healthy()
-        return Status(self.name, running, read_pid(self.pid_file) is not None,
-                      f"127.0.0.1:{self.port}")
+        return Status(
+            self.name, running, read_pid(self.pid_file) is not None, f"127.0.0.1:{self.port}"
+        )
 
     def up(self) -> bool:
         if self.healthy():
@@ -48,8 +59,10 @@ class Redis:
             raise port_taken_error(self.name, self.port, "TRADEDASH_REDIS_PORT")
         binary = shutil.which("redis-server")
         if binary is None:
-            raise ServiceError("redis-server is not installed.\n"
-                               "hint: run `make bootstrap` (apt-get install redis-server)")
+            raise ServiceError(
+                "redis-server is not installed.\n"
+                "hint: run `make bootstrap` (apt-get install redis-server)"
+            )
         self.root.mkdir(parents=True, exist_ok=True)
         self.conf.write_text(
             f"bind 127.0.0.1\nport {self.port}\nprotected-mode yes\ndir {self.root}\n"

@@ -1,0 +1,31 @@
+"""Assembles the /api/v1 blueprint from the endpoint modules."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from flask import Blueprint
+from werkzeug.exceptions import HTTPException
+
+from . import health
+from .errors import ApiError, handle_api_error, handle_http_error, handle_unexpected
+
+
+def _unknown_endpoint(rest: str) -> NoReturn:
+    # Dash serves every unmatched path as a page; under /api/ that must be a JSON 404 instead.
+    raise ApiError(404, "not_found", f"no such endpoint: /api/v1/{rest}")
+
+
+def build_api() -> Blueprint:
+    api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+    api.register_blueprint(health.blueprint)
+    api.add_url_rule(
+        "/<path:rest>",
+        "unknown",
+        _unknown_endpoint,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    )
+    api.register_error_handler(ApiError, handle_api_error)
+    api.register_error_handler(HTTPException, handle_http_error)
+    api.register_error_handler(Exception, handle_unexpected)
+    return api

@@ -1,0 +1,147 @@
+"""`tradedash demo`: start everything, fill it with simulated history, run until Ctrl-C,
+then stop what this command started and nothing else."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.config import Settings
+
+from .services.process import ServiceError, tail, wait_until
+from .services.registry import services_down, services_up
+
+DEMO_USERS = (
+    ("admin@demo.local", "admin"),
+    ("analyst@demo.local", "analyst"),
+    ("manager@demo.local", "manager"),
+)
+
+
+@dataclass
+class Child:
+    name: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tradedash.cli", *args]
+
+
+def _run_step(what: str, *args: str, env: dict[str, str] | None = None) -> str:
+    print(f"==> {what}", flush=True)
+    result = subprocess.run(
+        _cli(*args), capture_output=True, text=True, check=False, env={**os.environ, **(env or {})}
+    )
+    if result.returncode != 0:
+        raise ServiceError(f"{what} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def _start(name: str, log_dir: Path, *args: str) -> Child:
+    log = log_dir / f"{name}.log"
+    out = log.open("ab")
+    proc = subprocess.Popen(
+        _cli(*args),
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return Child(name, proc, log)
+
+
+def _stop(children: list[Child]) -> None:
+    for child in children:
+        if child.proc.poll() is None:
+            os.killpg(child.proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for child in children:
+        try:
+            child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.proc.pid, signal.SIGKILL)
+
+
+def _web_ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URL
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def run_demo(settings: Settings, *, backfill_days: int, rate: int) -> int:
+    """Run the demo; returns the process exit code."""
+    log_dir = settings.data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    started = services_up(settings)
+    print("==> services started now: " + (", ".join(started) or "none (reused running ones)"))
+    children: list[Child] = []
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        _run_step("migrating the database", "migrate")
+        _run_step("creating Kafka topics", "topics")
+        passwords = {}
+        for email, role in DEMO_USERS:
+            password = secrets.token_urlsafe(12)
+            _run_step(
+                f"demo user {email} ({role})",
+                "create-user",
+                email,
+                "--role",
+                role,
+                "--password-env",
+                "TRADEDASH_NEW_PASSWORD",
+                "--reset",
+                env={"TRADEDASH_NEW_PASSWORD": password},
+            )
+            passwords[email] = password
+        children.append(_start("ingest", log_dir, "ingest"))
+        _run_step(
+            f"backfilling {backfill_days} days of history",
+            "simulate",
+            "--backfill-days",
+            str(backfill_days),
+            "--skip-if-present",
+        )
+        children.append(_start("worker", log_dir, "worker"))
+        children.append(_start("beat", log_dir, "beat"))
+        children.append(_start("simulator", log_dir, "simulate", "--rate", str(rate)))
+        children.append(_start("web", log_dir, "web"))
+        url = f"http://127.0.0.1:{settings.web_port}"
+        wait_until(
+            lambda: _web_ready(url + "/api/v1/health"),
+            timeout=60,
+            what="web app",
+            log=log_dir / "web.log",
+        )
+        print(f"\nTradeDash is running at {url}  (logs in {log_dir}; Ctrl-C stops it)\n")
+        for email, password in passwords.items():
+            print(f"   {email:<22} password: {password}")
+        while True:
+            for child in children:
+                if child.proc.poll() is not None:
+                    raise ServiceError(
+                        f"{child.name} exited ({child.proc.returncode}):\n{tail(child.log)}"
+                    )
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\n==> stopping")
+        return 0
+    except ServiceError as exc:
+        print(f"tradedash demo: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        _stop(children)
+        stopped = services_down(settings, started)
+        print("==> stopped: " + ", ".join([c.name for c in children] + stopped))

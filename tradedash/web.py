@@ -1,0 +1,50 @@
+"""The application factory: one Flask server carrying the REST API and the Dash app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from flask import Flask
+
+from app.config import PROJECT_ROOT, Settings
+
+from .api.blueprint import build_api
+from .resources import Resources
+
+PAGES_FOLDER = PROJECT_ROOT / "pages"
+ASSETS_FOLDER = PROJECT_ROOT / "assets"
+
+
+def create_server(settings: Settings) -> Flask:
+    """The Flask server with the API and shared resources, without the Dash layer."""
+    server = Flask("tradedash")
+    server.config.update(
+        SECRET_KEY=settings.flask_secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.env == "production",
+        JSON_SORT_KEYS=False,
+    )
+    server.extensions["tradedash"] = Resources(settings)
+    server.register_blueprint(build_api())
+    return server
+
+
+def create_app(settings: Settings, *, pages_folder: Path = PAGES_FOLDER) -> dash.Dash:
+    """The whole web application: Flask server, API and the multi-page Dash app."""
+    server = create_server(settings)
+    app = dash.Dash(
+        "tradedash",
+        server=server,  # type: ignore[arg-type]  # Dash's stub is narrower than its API
+        use_pages=True,
+        pages_folder=str(pages_folder),
+        assets_folder=str(ASSETS_FOLDER),
+        title="TradeDash",
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    from .layout import shell
+
+    app.layout = shell
+    return app

@@ -1,0 +1,1 @@
+"""Celery tasks: each parses its arguments and calls one function of app/."""
