@@ -1,0 +1,1 @@
+"""Database layer: the schema (models), engine and session factory, migrations and partitions."""

@@ -1,0 +1,140 @@
+"""Per-minute and per-day rollups, and the latency histogram's bucket mapping.
+
+- ``exec_rollup_1m``: execution quality per minute, LP, symbol, book and rule version. It is
+  maintained by the execution consumer (an execution report lacks the order's symbol, book, rule
+  and pip size, which arrive on another topic, possibly later), so it is a plain time-partitioned
+  table or hypertable on both storage paths, never a continuous aggregate.
+- ``exposure_1m``: the broker's B-book position per symbol and minute, also consumer-maintained.
+- ``pnl_daily``: closed-position results per UTC day, derived from ``positions``.
+
+Latency histogram: ``latency_hist[i]`` counts attempts whose latency falls in bucket ``i`` of
+a DDSketch-style logarithmic mapping with relative accuracy 1 %: with
+``γ = (1 + α) / (1 − α)``, α = 0.01, a latency ``x`` ms goes to ``ceil(log_γ x) − OFFSET``, and
+bucket ``i`` is represented by ``2 γ^(i + OFFSET) / (γ + 1)``, which is within α of every value
+in the bucket. The array covers 0.01 ms to 60 s; latencies outside are clamped to the first or
+last bucket. Arrays may be shorter than ``LATENCY_BUCKET_COUNT`` (trailing zeros omitted); merge
+rollups by adding arrays element-wise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+from sqlalchemy import Integer
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base
+
+LATENCY_RELATIVE_ACCURACY = 0.01
+LATENCY_GAMMA = (1 + LATENCY_RELATIVE_ACCURACY) / (1 - LATENCY_RELATIVE_ACCURACY)
+LATENCY_MIN_MS = 0.01
+LATENCY_MAX_MS = 60_000.0
+_LOG_GAMMA = math.log(LATENCY_GAMMA)
+LATENCY_BUCKET_OFFSET = math.ceil(math.log(LATENCY_MIN_MS) / _LOG_GAMMA)
+LATENCY_BUCKET_COUNT = math.ceil(math.log(LATENCY_MAX_MS) / _LOG_GAMMA) - LATENCY_BUCKET_OFFSET + 1
+
+
+def latency_bucket(ms: float) -> int:
+    """Index in ``latency_hist`` of a latency in milliseconds (clamped to the covered range)."""
+    if ms <= LATENCY_MIN_MS:
+        return 0
+    index = math.ceil(math.log(ms) / _LOG_GAMMA) - LATENCY_BUCKET_OFFSET
+    return min(max(index, 0), LATENCY_BUCKET_COUNT - 1)
+
+
+def bucket_value(index: int) -> float:
+    """The latency in milliseconds that represents bucket ``index`` (within 1 % of its members)."""
+    return 2 * LATENCY_GAMMA ** (index + LATENCY_BUCKET_OFFSET) / (LATENCY_GAMMA + 1)
+
+
+class ExecRollup1m(Base):
+    """Execution reports of one minute, LP, symbol, book and rule version, summed.
+
+    Means are ratios of sums: slippage = ``slippage_pips_qty_sum / fill_qty`` (fill-weighted),
+    price improvement = ``price_improvement_pips_sum / fills``, latency = ``latency_ms_sum /
+    attempts``. ``usd_unconverted`` counts attempts whose USD rate was unknown (their notional,
+    commission and PFOF are left out of the USD sums and must be flagged).
+    """
+
+    __tablename__ = "exec_rollup_1m"
+
+    bucket: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    lp: Mapped[str] = mapped_column(primary_key=True)
+    symbol: Mapped[str] = mapped_column(primary_key=True)
+    book: Mapped[str] = mapped_column(primary_key=True)
+    rule_id: Mapped[str] = mapped_column(primary_key=True)
+    rule_version: Mapped[int] = mapped_column(primary_key=True)
+    attempts: Mapped[int]
+    fills: Mapped[int]
+    """Attempts with status ``filled`` or ``partially_filled``."""
+    partial_fills: Mapped[int]
+    rejects: Mapped[int]
+    cancels: Mapped[int]
+    reject_price_moved: Mapped[int]
+    reject_last_look: Mapped[int]
+    reject_no_liquidity: Mapped[int]
+    reject_timeout: Mapped[int]
+    reject_credit_limit: Mapped[int]
+    reject_market_closed: Mapped[int]
+    reject_other: Mapped[int]
+    requested_qty: Mapped[float]
+    fill_qty: Mapped[float]
+    notional_usd: Mapped[float]
+    slippage_pips_qty_sum: Mapped[float]
+    """Σ slippage (pips) × fill_qty over fills."""
+    slippage_positive: Mapped[int]
+    slippage_zero: Mapped[int]
+    slippage_negative: Mapped[int]
+    price_improvement_pips_sum: Mapped[float]
+    """Σ price improvement vs mid (pips) over fills."""
+    best_execution_count: Mapped[int]
+    latency_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    latency_ms_sum: Mapped[float]
+    latency_ms_max: Mapped[float]
+    commission_usd: Mapped[Decimal]
+    pfof_usd: Mapped[Decimal]
+    usd_unconverted: Mapped[int]
+
+
+class Exposure1m(Base):
+    """The broker's B-book position in one symbol over one minute (base units).
+
+    ``net_qty_delta`` = −Σ s × fill_qty over the minute's B-book fills; ``net_position`` is the
+    running net open position at the end of the minute.
+    """
+
+    __tablename__ = "exposure_1m"
+
+    bucket: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    symbol: Mapped[str] = mapped_column(primary_key=True)
+    net_qty_delta: Mapped[float]
+    net_position: Mapped[float]
+    fills: Mapped[int]
+
+
+class PnlDaily(Base):
+    """Closed-position results per UTC day (``day`` = 00:00 UTC) in USD, from ``broker_pnl_usd``.
+
+    ``lp`` is ``'INTERNAL'`` for B-book positions (the contract's null). ``unconverted`` counts
+    trades whose USD rate was unknown; they count in ``trades`` but not in the money columns.
+    """
+
+    __tablename__ = "pnl_daily"
+
+    day: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    rule_id: Mapped[str] = mapped_column(primary_key=True)
+    rule_version: Mapped[int] = mapped_column(primary_key=True)
+    symbol: Mapped[str] = mapped_column(primary_key=True)
+    book: Mapped[str] = mapped_column(primary_key=True)
+    lp: Mapped[str] = mapped_column(primary_key=True)
+    trades: Mapped[int]
+    wins: Mapped[int]
+    losses: Mapped[int]
+    gross_profit: Mapped[Decimal]
+    gross_loss: Mapped[Decimal]
+    """|Σ negative broker_pnl_usd|, a positive amount."""
+    net: Mapped[Decimal]
+    unconverted: Mapped[int]

@@ -1,0 +1,130 @@
+"""Shared database fixtures.
+
+``database_url`` creates a fresh database on the running PostgreSQL (``tradedash services up``)
+for the whole session, migrated to head, and drops it at the end. Nothing here connects
+anywhere until an integration test asks for one of these fixtures, so unit tests need no services.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.config import load_settings
+from app.db.migrate import upgrade
+
+OHLC_READ_SQL = """
+SELECT symbol, bucket, open, high, low, close, quote_count
+FROM ohlc_1m
+WHERE symbol = :symbol AND bucket >= :start AND bucket < :end
+ORDER BY bucket
+"""
+"""The candle query both storage paths must answer identically (plain and TimescaleDB tiers)."""
+
+
+def _server_admin_url(database_url: str) -> str:
+    return make_url(database_url).set(database="postgres").render_as_string(hide_password=False)
+
+
+def _create_database(name: str) -> str:
+    base = load_settings().database_url
+    admin = create_engine(_server_admin_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(name: str) -> None:
+    admin = create_engine(
+        _server_admin_url(load_settings().database_url), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """URL of a fresh database migrated to head, private to this test session."""
+    name = f"tradedash_test_{os.getpid()}"
+    url = _create_database(name)
+    try:
+        upgrade(load_settings(database_url=url))
+        yield url
+    finally:
+        _drop_database(name)
+
+
+@pytest.fixture
+def empty_database_url() -> Iterator[Callable[[], str]]:
+    """Factory of fresh, unmigrated databases (dropped after the test)."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"tradedash_test_{os.getpid()}_{len(created)}"
+        created.append(name)
+        return _create_database(name)
+
+    yield make
+    for name in created:
+        _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """Engine on the session's test database."""
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back after the test: nothing persists."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            yield conn
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def committed_db(engine: Engine) -> Iterator[Engine]:
+    """For tests whose code commits: the engine, with the data tables emptied afterwards.
+
+    Only tables that hold rows are truncated: a TRUNCATE of every partitioned table (hundreds
+    of partitions) takes seconds.
+    """
+    yield engine
+    with engine.begin() as conn:
+        tables = conn.execute(
+            text(
+                "SELECT format('%I', c.relname) FROM pg_class c "
+                "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') "
+                "AND NOT c.relispartition AND c.relname <> 'alembic_version'"
+            )
+        ).scalars()
+        filled = [
+            table
+            for table in tables
+            if conn.execute(text(f"SELECT EXISTS (SELECT 1 FROM {table})")).scalar()
+        ]
+        if filled:
+            conn.execute(text(f"TRUNCATE {', '.join(filled)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def ohlc_read_sql() -> str:
+    """The shared candle query (see ``OHLC_READ_SQL``)."""
+    return OHLC_READ_SQL
