@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     smtp_sender: str = "tradedash@localhost"
 
     secret_key: SecretStr | None = None
+    pseudonym_key: SecretStr | None = None
+    """HMAC key that turns client ids into stored pseudonyms; keep it stable and secret."""
     timezone: str = "UTC"
     reporting_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
 
@@ -85,6 +87,13 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value()
         return DEV_SECRET_KEY
 
+    @property
+    def client_pseudonym_key(self) -> bytes:
+        """The key of client-id pseudonyms; a fixed development value outside production."""
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key.get_secret_value().encode()
+        return DEV_SECRET_KEY.encode()
+
     def check_production(self) -> None:
         """Fail with a clear message when production runs without its secrets."""
         if self.env != "production":
@@ -92,6 +101,8 @@ class Settings(BaseSettings):
         missing = []
         if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
             missing.append("TRADEDASH_SECRET_KEY (at least 32 characters)")
+        if self.pseudonym_key is None or len(self.pseudonym_key.get_secret_value()) < 32:
+            missing.append("TRADEDASH_PSEUDONYM_KEY (at least 32 characters)")
         if "tradedash:tradedash@" in self.database_url:
             missing.append("TRADEDASH_DATABASE_URL (the default development password is refused)")
         if missing:

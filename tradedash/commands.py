@@ -8,6 +8,8 @@ import sys
 
 from app.config import Settings
 
+from . import user_commands
+
 SubParsers = argparse._SubParsersAction  # noqa: SLF001 - argparse has no public name for it
 
 
@@ -81,6 +83,108 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _topics(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.kafka_topics import ensure_topics
+
+    created = ensure_topics(settings)
+    print("created topics: " + (", ".join(created) or "none (all existed)"))
+    return 0
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+    import subprocess
+
+    logging.basicConfig(level=args.loglevel, format="%(asctime)s %(name)s %(message)s")
+    if args.processes > 1:
+        # One consumer process per core, in one consumer group: Kafka spreads the partitions.
+        argv = [
+            sys.executable,
+            "-m",
+            "tradedash.cli",
+            "ingest",
+            "--processes",
+            "1",
+            "--loglevel",
+            args.loglevel,
+        ]
+        if args.idle_exit:
+            argv += ["--idle-exit", str(args.idle_exit)]
+        import signal
+
+        def _interrupt(*_: object) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _interrupt)
+        children = [subprocess.Popen(argv) for _ in range(args.processes)]
+        try:
+            return max(child.wait() for child in children)
+        except KeyboardInterrupt:
+            for child in children:
+                child.terminate()
+            return max(child.wait() for child in children)
+    from workers.ingest.consumer import run_ingest
+
+    totals = run_ingest(settings, idle_exit_s=args.idle_exit)
+    if totals.latency_samples_ms:
+        import numpy as np
+        import orjson
+
+        samples = np.array(totals.latency_samples_ms)
+        print(
+            "LATENCY "
+            + orjson.dumps(
+                {
+                    "p50": round(float(np.percentile(samples, 50)), 1),
+                    "p99": round(float(np.percentile(samples, 99)), 1),
+                    "samples": int(samples.size),
+                }
+            ).decode(),
+            flush=True,
+        )
+    print(
+        f"ingest: {totals.messages} messages, {totals.stored} stored, "
+        f"{totals.duplicates} duplicates, {totals.dead_letters} dead letters"
+    )
+    return 0
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.simulator import SimulatorOptions, run_simulator
+
+    options = SimulatorOptions(
+        seed=args.seed,
+        rate=args.rate,
+        duration=args.duration
+        if args.duration is not None
+        else (0.0 if args.backfill_days else None),
+        backfill_days=args.backfill_days,
+        bad_ratio=args.bad_ratio,
+        realtime=not args.fast,
+    )
+    if args.skip_if_present and _has_history(settings, args.backfill_days):
+        print(f"history of {args.backfill_days} days is already stored; not backfilling again")
+        return 0
+    report = run_simulator(settings, options)
+    print(report.summary())
+    return 0
+
+
+def _has_history(settings: Settings, days: float) -> bool:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            oldest = conn.execute(
+                sa.text("SELECT min(ts) FROM orders WHERE ts < now() - make_interval(days => :d)"),
+                {"d": max(int(days) - 1, 0)},
+            ).scalar()
+        return oldest is not None
+    finally:
+        engine.dispose()
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from .demo import run_demo
 
@@ -110,7 +214,42 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     migrate.add_argument("--downgrade", metavar="REVISION", default=None)
     migrate.set_defaults(handler=_migrate)
 
+    topics = sub.add_parser("topics", help="create the Kafka topics that are missing")
+    topics.set_defaults(handler=_topics)
+
+    ingest = sub.add_parser("ingest", help="consume the trading engine's topics into PostgreSQL")
+    ingest.add_argument("--processes", type=int, default=1, help="consumer processes (1/core)")
+    ingest.add_argument(
+        "--idle-exit",
+        type=float,
+        default=None,
+        help="stop after this many seconds without messages",
+    )
+    ingest.add_argument("--loglevel", default="INFO")
+    ingest.set_defaults(handler=_ingest)
+
+    sim = sub.add_parser("simulate", help="the trading-engine simulator (produces to Kafka)")
+    sim.add_argument("--seed", type=int, default=7)
+    sim.add_argument("--rate", type=float, default=500.0, help="live events per second")
+    sim.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="seconds of live simulation (default: until Ctrl-C; 0 with backfill)",
+    )
+    sim.add_argument("--backfill-days", type=float, default=0.0)
+    sim.add_argument("--bad-ratio", type=float, default=0.0)
+    sim.add_argument("--fast", action="store_true", help="do not pace the live part")
+    sim.add_argument(
+        "--skip-if-present",
+        action="store_true",
+        help="skip a backfill when that much history is already stored",
+    )
+    sim.set_defaults(handler=_simulate)
+
     demo = sub.add_parser("demo", help="the whole product with simulated data, until Ctrl-C")
     demo.add_argument("--backfill-days", type=int, default=7)
     demo.add_argument("--rate", type=int, default=2000, help="live simulator events/s")
     demo.set_defaults(handler=_demo)
+
+    user_commands.register(sub)

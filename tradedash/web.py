@@ -10,6 +10,7 @@ from flask import Flask
 from app.config import PROJECT_ROOT, Settings
 
 from .api.blueprint import build_api
+from .auth import install_auth
 from .resources import Resources
 
 PAGES_FOLDER = PROJECT_ROOT / "pages"
@@ -27,6 +28,7 @@ def create_server(settings: Settings) -> Flask:
         JSON_SORT_KEYS=False,
     )
     server.extensions["tradedash"] = Resources(settings)
+    install_auth(server, settings)
     server.register_blueprint(build_api())
     return server
 

@@ -144,7 +144,8 @@ def upgrade() -> None:
         *counts("slippage_positive", "slippage_zero", "slippage_negative"),
         *doubles("price_improvement_pips_sum"),
         *counts("best_execution_count"),
-        sa.Column("latency_hist", postgresql.ARRAY(sa.Integer()), nullable=False),
+        sa.Column("latency_buckets", postgresql.ARRAY(sa.Integer()), nullable=False),
+        sa.Column("latency_counts", postgresql.ARRAY(sa.Integer()), nullable=False),
         *doubles("latency_ms_sum", "latency_ms_max"),
         sa.Column("commission_usd", MONEY, nullable=False),
         sa.Column("pfof_usd", MONEY, nullable=False),
@@ -159,7 +160,7 @@ def upgrade() -> None:
         MINUTE_ROLLUPS,
         minute(),
         sa.Column("symbol", sa.Text(), nullable=False),
-        *doubles("net_qty_delta", "net_position"),
+        *doubles("net_qty_delta"),
         *counts("fills"),
         sa.PrimaryKeyConstraint("bucket", "symbol", name="pk_exposure_1m"),
     )

@@ -36,11 +36,13 @@ def test_production_without_secrets_fails_with_a_clear_message(
     with pytest.raises(ConfigError, match="TRADEDASH_SECRET_KEY") as info:
         load_settings()
     assert "TRADEDASH_DATABASE_URL" in str(info.value)
+    assert "TRADEDASH_PSEUDONYM_KEY" in str(info.value)
 
 
 def test_production_with_secrets_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRADEDASH_ENV", "production")
     monkeypatch.setenv("TRADEDASH_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("TRADEDASH_PSEUDONYM_KEY", "p" * 40)
     monkeypatch.setenv("TRADEDASH_DATABASE_URL", "postgresql+psycopg://app:s3cret@db/app")
     settings = load_settings()
     assert settings.flask_secret_key == "x" * 40

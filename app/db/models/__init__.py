@@ -12,7 +12,13 @@ from app.db.models.events import (
     Order,
     RuleVersion,
 )
-from app.db.models.ingest import DeadLetter, IngestStat
+from app.db.models.ingest import (
+    DeadLetter,
+    ExecPending,
+    IngestOffset,
+    IngestStat,
+    InstrumentCurrency,
+)
 from app.db.models.limits import ExposureLimit
 from app.db.models.quotes import LpQuoteStats1m, Ohlc1m, QuoteMid1s
 from app.db.models.reports import ExportHistory, ExportRun, ExportSchedule
@@ -35,7 +41,10 @@ __all__ = [
     "ExportSchedule",
     "Exposure1m",
     "ExposureLimit",
+    "ExecPending",
+    "IngestOffset",
     "IngestStat",
+    "InstrumentCurrency",
     "LpQuoteStats1m",
     "LpStatus",
     "Ohlc1m",

@@ -7,13 +7,14 @@
 - ``exposure_1m``: the broker's B-book position per symbol and minute, also consumer-maintained.
 - ``pnl_daily``: closed-position results per UTC day, derived from ``positions``.
 
-Latency histogram: ``latency_hist[i]`` counts attempts whose latency falls in bucket ``i`` of
-a DDSketch-style logarithmic mapping with relative accuracy 1 %: with
+Latency histogram: a sparse histogram in two parallel arrays sorted by bucket,
+``latency_buckets[k]`` (a bucket index) and ``latency_counts[k]`` (attempts in it), over a
+DDSketch-style logarithmic mapping with relative accuracy 1 %: with
 ``γ = (1 + α) / (1 − α)``, α = 0.01, a latency ``x`` ms goes to ``ceil(log_γ x) − OFFSET``, and
 bucket ``i`` is represented by ``2 γ^(i + OFFSET) / (γ + 1)``, which is within α of every value
 in the bucket. The array covers 0.01 ms to 60 s; latencies outside are clamped to the first or
-last bucket. Arrays may be shorter than ``LATENCY_BUCKET_COUNT`` (trailing zeros omitted); merge
-rollups by adding arrays element-wise.
+last bucket. Sparse, because one minute of one LP, symbol and rule holds few attempts; merge
+rows by adding counts of equal buckets (``unnest`` the arrays and ``GROUP BY`` the bucket).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ LATENCY_BUCKET_COUNT = math.ceil(math.log(LATENCY_MAX_MS) / _LOG_GAMMA) - LATENC
 
 
 def latency_bucket(ms: float) -> int:
-    """Index in ``latency_hist`` of a latency in milliseconds (clamped to the covered range)."""
+    """Histogram bucket of a latency in milliseconds (clamped to the covered range)."""
     if ms <= LATENCY_MIN_MS:
         return 0
     index = math.ceil(math.log(ms) / _LOG_GAMMA) - LATENCY_BUCKET_OFFSET
@@ -91,7 +92,10 @@ class ExecRollup1m(Base):
     price_improvement_pips_sum: Mapped[float]
     """Σ price improvement vs mid (pips) over fills."""
     best_execution_count: Mapped[int]
-    latency_hist: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    latency_buckets: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    """Bucket indices present, ascending (see :func:`latency_bucket`)."""
+    latency_counts: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    """Attempts per bucket, parallel to ``latency_buckets``."""
     latency_ms_sum: Mapped[float]
     latency_ms_max: Mapped[float]
     commission_usd: Mapped[Decimal]
@@ -100,10 +104,11 @@ class ExecRollup1m(Base):
 
 
 class Exposure1m(Base):
-    """The broker's B-book position in one symbol over one minute (base units).
+    """The change of the broker's B-book position in one symbol over one minute (base units).
 
-    ``net_qty_delta`` = −Σ s × fill_qty over the minute's B-book fills; ``net_position`` is the
-    running net open position at the end of the minute.
+    ``net_qty_delta`` = −Σ s × fill_qty over the minute's B-book fills. The net open position at
+    the end of a minute is the running sum of the deltas up to it, computed when read (a
+    window sum), so fills arriving late or out of order never leave a stale running total.
     """
 
     __tablename__ = "exposure_1m"
@@ -111,7 +116,6 @@ class Exposure1m(Base):
     bucket: Mapped[dt.datetime] = mapped_column(primary_key=True)
     symbol: Mapped[str] = mapped_column(primary_key=True)
     net_qty_delta: Mapped[float]
-    net_position: Mapped[float]
     fills: Mapped[int]
 
 

@@ -1,0 +1,1 @@
+"""The Kafka consumers that store the trading engine's events (`tradedash ingest`)."""
