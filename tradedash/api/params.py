@@ -1,0 +1,31 @@
+"""Request parameters of the API turned into a Filter, or a 400 with the reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import request
+
+from app.queries.filters import DEFAULT_WINDOW, Filter, FilterError, parse_time
+
+from .errors import bad_request
+
+
+def filter_from_request() -> Filter:
+    """``start``/``end`` (RFC 3339, default: the last 24 h) and the repeatable dimension
+    parameters ``symbol``, ``lp``, ``book``, ``rule_id``, ``segment``."""
+    args = request.args
+    try:
+        end = parse_time("end", args["end"]) if "end" in args else dt.datetime.now(dt.UTC)
+        start = parse_time("start", args["start"]) if "start" in args else end - DEFAULT_WINDOW
+        return Filter(
+            start=start,
+            end=end,
+            symbols=tuple(args.getlist("symbol")),
+            lps=tuple(args.getlist("lp")),
+            books=tuple(args.getlist("book")),
+            rule_ids=tuple(args.getlist("rule_id")),
+            segments=tuple(args.getlist("segment")),
+        )
+    except FilterError as exc:
+        raise bad_request(str(exc)) from None
