@@ -177,12 +177,29 @@ def _has_history(settings: Settings, days: float) -> bool:
     try:
         with engine.connect() as conn:
             oldest = conn.execute(
-                sa.text("SELECT min(ts) FROM orders WHERE ts < now() - make_interval(days => :d)"),
-                {"d": max(int(days) - 1, 0)},
+                sa.text("SELECT min(ts) FROM orders WHERE ts < now() - make_interval(secs => :s)"),
+                {"s": days * 0.9 * 86400},
             ).scalar()
         return oldest is not None
     finally:
         engine.dispose()
+
+
+def _refresh_derived(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from app.db.derived import refresh_derived
+
+    engine = sa.create_engine(settings.database_url)
+    end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    try:
+        refresh_derived(engine, end - dt.timedelta(days=args.days), end)
+    finally:
+        engine.dispose()
+    print(f"refreshed minute candles and daily P/L of the last {args.days} days")
+    return 0
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -246,6 +263,10 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
         help="skip a backfill when that much history is already stored",
     )
     sim.set_defaults(handler=_simulate)
+
+    refresh = sub.add_parser("refresh-derived", help="recompute candles and daily P/L")
+    refresh.add_argument("--days", type=float, default=1.0)
+    refresh.set_defaults(handler=_refresh_derived)
 
     demo = sub.add_parser("demo", help="the whole product with simulated data, until Ctrl-C")
     demo.add_argument("--backfill-days", type=int, default=7)

@@ -61,15 +61,46 @@ def _start(name: str, log_dir: Path, *args: str) -> Child:
 
 
 def _stop(children: list[Child]) -> None:
+    # A second Ctrl-C must not abandon the children half-way through the shutdown.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for child in children:
         if child.proc.poll() is None:
-            os.killpg(child.proc.pid, signal.SIGTERM)
+            _signal_group(child, signal.SIGTERM)
     deadline = time.monotonic() + 20
     for child in children:
         try:
             child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            os.killpg(child.proc.pid, signal.SIGKILL)
+            _signal_group(child, signal.SIGKILL)
+            child.proc.wait(timeout=10)
+
+
+def _signal_group(child: Child, sig: signal.Signals) -> None:
+    try:
+        os.killpg(child.proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _wait_for_ingest(settings: Settings, children: list[Child], timeout: float = 1800) -> None:
+    """Block until the consumers have stored everything produced so far (lag 0)."""
+    from workers.ingest.status import partition_lags
+
+    deadline = time.monotonic() + timeout
+    next_report = 0.0
+    while time.monotonic() < deadline:
+        for child in children:
+            if child.proc.poll() is not None:
+                raise ServiceError(f"{child.name} exited:\n{tail(child.log)}")
+        lag = sum(p.lag for p in partition_lags(settings))
+        if lag == 0:
+            return
+        if time.monotonic() >= next_report:
+            print(f"    {lag:,} messages still to store", flush=True)
+            next_report = time.monotonic() + 10
+        time.sleep(1)
+    raise ServiceError(f"the consumers did not catch up within {timeout:.0f} s")
 
 
 def _web_ready(url: str) -> bool:
@@ -113,6 +144,14 @@ def run_demo(settings: Settings, *, backfill_days: int, rate: int) -> int:
             "--backfill-days",
             str(backfill_days),
             "--skip-if-present",
+        )
+        print("==> waiting for the consumers to store the history", flush=True)
+        _wait_for_ingest(settings, children)
+        _run_step(
+            "computing candles and daily P/L of the history",
+            "refresh-derived",
+            "--days",
+            str(backfill_days + 1),
         )
         children.append(_start("worker", log_dir, "worker"))
         children.append(_start("beat", log_dir, "beat"))

@@ -15,6 +15,8 @@ from .resources import Resources
 
 PAGES_FOLDER = PROJECT_ROOT / "pages"
 ASSETS_FOLDER = PROJECT_ROOT / "assets"
+BOOTSTRAP_CSS = "/assets/vendor/bootstrap.min.css"
+"""Bootstrap 5.3 (for dash-bootstrap-components), served from this app: no CDN."""
 
 
 def create_server(settings: Settings) -> Flask:
@@ -45,8 +47,14 @@ def create_app(settings: Settings, *, pages_folder: Path = PAGES_FOLDER) -> dash
         title="TradeDash",
         suppress_callback_exceptions=True,
         serve_locally=True,
+        # Bootstrap first, so that assets/*.css (loaded after it) can refine it.
+        external_stylesheets=[BOOTSTRAP_CSS],
+        assets_path_ignore=["vendor"],
     )
+    from callbacks import register_callbacks
+
     from .layout import shell
 
     app.layout = shell
+    register_callbacks(app)
     return app

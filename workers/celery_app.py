@@ -9,7 +9,7 @@ from kombu.entity import Queue
 from app.config import Settings
 
 QUEUES = ("default", "periodic", "emails", "exports", "alerts")
-TASK_MODULES = ["workers.tasks.maintenance"]
+TASK_MODULES = ["workers.tasks.maintenance", "workers.tasks.markouts"]
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -31,10 +31,20 @@ def create_celery(settings: Settings) -> Celery:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         beat_schedule={
+            "refresh-derived-rollups": {
+                "task": "tradedash.maintenance.refresh_derived",
+                "schedule": 60.0,
+                "options": {"queue": "periodic", "expires": 55},
+            },
             "partition-maintenance": {
                 "task": "tradedash.maintenance.partitions",
                 "schedule": 3600.0,
                 "options": {"queue": "periodic"},
+            },
+            "fill-markouts": {
+                "task": "tradedash.markouts.compute",
+                "schedule": 30.0,
+                "options": {"queue": "periodic", "expires": 30},
             },
         },
     )

@@ -79,13 +79,20 @@ WITH ready AS (
         count(*) FILTER (WHERE status = 'partially_filled') AS partial_fills,
         count(*) FILTER (WHERE status = 'rejected') AS rejects,
         count(*) FILTER (WHERE status = 'cancelled') AS cancels,
-        count(*) FILTER (WHERE reject_reason = 'price_moved') AS reject_price_moved,
-        count(*) FILTER (WHERE reject_reason = 'last_look') AS reject_last_look,
-        count(*) FILTER (WHERE reject_reason = 'no_liquidity') AS reject_no_liquidity,
-        count(*) FILTER (WHERE reject_reason = 'timeout') AS reject_timeout,
-        count(*) FILTER (WHERE reject_reason = 'credit_limit') AS reject_credit_limit,
-        count(*) FILTER (WHERE reject_reason = 'market_closed') AS reject_market_closed,
-        count(*) FILTER (WHERE reject_reason = 'other') AS reject_other,
+        count(*) FILTER (WHERE status = 'rejected' AND reject_reason = 'price_moved')
+            AS reject_price_moved,
+        count(*) FILTER (WHERE status = 'rejected' AND reject_reason = 'last_look')
+            AS reject_last_look,
+        count(*) FILTER (WHERE status = 'rejected' AND reject_reason = 'no_liquidity')
+            AS reject_no_liquidity,
+        count(*) FILTER (WHERE status = 'rejected' AND reject_reason = 'timeout')
+            AS reject_timeout,
+        count(*) FILTER (WHERE status = 'rejected' AND reject_reason = 'credit_limit')
+            AS reject_credit_limit,
+        count(*) FILTER (WHERE status = 'rejected' AND reject_reason = 'market_closed')
+            AS reject_market_closed,
+        count(*) FILTER (WHERE status = 'rejected' AND reject_reason = 'other')
+            AS reject_other,
         sum(requested_qty) AS requested_qty,
         sum(fill_qty) AS fill_qty,
         coalesce(sum(fill_qty * fill_price * price_rate) FILTER (WHERE is_fill), 0)

@@ -35,6 +35,7 @@ PARTITIONED = (
     "exec_rollup_1m",
     "exposure_1m",
     "pnl_daily",
+    "fill_markouts",
 )
 EVENT_TABLES = ("orders", "executions", "positions", "account_snapshots", "lp_status", "rules")
 TIME_COLUMN = {"pnl_daily": "day"}
@@ -45,6 +46,7 @@ ENUM_VALUES = {
     "order_type": "market",
     ("executions", "status"): "filled",
     ("lp_status", "status"): "up",
+    ("fill_markouts", "side"): 1,
     "reject_reason": None,
 }
 

@@ -28,6 +28,7 @@ HYPERTABLES = {
     "lp_quote_stats_1m",
     "exec_rollup_1m",
     "exposure_1m",
+    "fill_markouts",
 }
 CONTINUOUS_AGGREGATES = {"ohlc_1m", "pnl_daily"}
 GAPFILL_SQL = """

@@ -7,7 +7,7 @@ from typing import NoReturn
 from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from . import health
+from . import health, ingest_status, lp_metrics, results_metrics, routing_exposure
 from .errors import ApiError, handle_api_error, handle_http_error, handle_unexpected
 
 
@@ -19,6 +19,10 @@ def _unknown_endpoint(rest: str) -> NoReturn:
 def build_api() -> Blueprint:
     api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
     api.register_blueprint(health.blueprint)
+    api.register_blueprint(ingest_status.blueprint)
+    api.register_blueprint(routing_exposure.blueprint)
+    api.register_blueprint(results_metrics.blueprint)
+    api.register_blueprint(lp_metrics.blueprint)
     api.add_url_rule(
         "/<path:rest>",
         "unknown",

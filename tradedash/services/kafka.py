@@ -17,6 +17,7 @@ from app.config import Settings
 from .process import (
     ServiceError,
     Status,
+    keep_running,
     port_open,
     port_taken_error,
     read_pid,
@@ -103,6 +104,7 @@ class Kafka:
                 start_new_session=True,
                 cwd=self.root,
             )
+        keep_running(proc)
         self.pid_file.write_text(str(proc.pid))
         wait_until(
             self.healthy,

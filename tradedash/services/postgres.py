@@ -13,7 +13,16 @@ from sqlalchemy.engine import make_url
 
 from app.config import Settings
 
-from .process import ServiceError, Status, port_open, port_taken_error, run, tail, wait_until
+from .process import (
+    ServiceError,
+    Status,
+    keep_running,
+    port_open,
+    port_taken_error,
+    run,
+    tail,
+    wait_until,
+)
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 OS_USER = "postgres"  # initdb and postgres refuse to run as root
@@ -85,6 +94,7 @@ class Postgres:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        keep_running(proc)
         wait_until(
             self.healthy,
             timeout=60,

@@ -12,6 +12,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+_DETACHED: list[subprocess.Popen[bytes]] = []
+"""Servers started by this process that outlive the call that started them; kept referenced
+so their Popen objects are not collected (and warned about) while they run."""
+
+
+def keep_running(proc: subprocess.Popen[bytes]) -> None:
+    """Remember a server process started in the background."""
+    _DETACHED[:] = [p for p in _DETACHED if p.poll() is None]
+    _DETACHED.append(proc)
+
 
 class ServiceError(RuntimeError):
     """A service could not be started or stopped; the message says why and what to do."""

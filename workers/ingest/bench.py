@@ -26,6 +26,7 @@ import psycopg
 from confluent_kafka import Consumer, TopicPartition
 
 from app.config import Settings, load_settings
+from app.db.migrate import upgrade
 from app.ingest.store import to_conninfo
 from workers.kafka_topics import delete_topics, ensure_topics
 from workers.simulator import SimulatorOptions
@@ -132,7 +133,15 @@ def main() -> None:
     parser.add_argument("--live-seconds", type=float, default=30.0)
     args = parser.parse_args()
     run = uuid.uuid4().hex[:6]
-    settings = load_settings(topic_prefix=f"bench{run}.", consumer_group=f"bench-{run}")
+    settings = load_settings(
+        topic_prefix=f"bench{run}.",
+        consumer_group=f"bench-{run}",
+        database_name=f"tradedash_bench_{run}",
+    )
+    admin = to_conninfo(load_settings().database_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE tradedash_bench_{run}")
+    upgrade(settings)
     ensure_topics(settings)
     try:
         base = template(30.0)
@@ -188,6 +197,8 @@ def main() -> None:
         print(orjson.dumps(result).decode())
     finally:
         delete_topics(settings)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS tradedash_bench_{run} WITH (FORCE)")
 
 
 def live_phase(settings: Settings, seconds: float) -> dict[str, float]:

@@ -20,6 +20,7 @@ from app.db.models.ingest import (
     InstrumentCurrency,
 )
 from app.db.models.limits import ExposureLimit
+from app.db.models.markouts import FillMarkout
 from app.db.models.quotes import LpQuoteStats1m, Ohlc1m, QuoteMid1s
 from app.db.models.reports import ExportHistory, ExportRun, ExportSchedule
 from app.db.models.rollups import ExecRollup1m, Exposure1m, PnlDaily
@@ -41,6 +42,7 @@ __all__ = [
     "ExportSchedule",
     "Exposure1m",
     "ExposureLimit",
+    "FillMarkout",
     "ExecPending",
     "IngestOffset",
     "IngestStat",

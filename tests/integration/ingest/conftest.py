@@ -99,14 +99,14 @@ def produce(settings: Settings, messages: list[SimMessage]) -> None:
     producer.flush()
 
 
-def ingest_cli(settings: Settings, *extra: str) -> list[str]:
+def ingest_cli(settings: Settings, *extra: str, idle_exit: float = 6) -> list[str]:
     return [
         sys.executable,
         "-m",
         "tradedash.cli",
         "ingest",
         "--idle-exit",
-        "6",
+        str(idle_exit),
         "--loglevel",
         "WARNING",
         *extra,
@@ -160,3 +160,16 @@ def stored_counts(engine: sa.Engine) -> dict[str, int]:
             sa.text("SELECT coalesce(sum(attempts), 0) FROM exec_rollup_1m")
         ).scalar_one()
     return counts
+
+
+def api_token(engine: sa.Engine, role: str = "analyst") -> str:
+    """A real API token, issued through the app's own function."""
+    from sqlalchemy.orm import Session
+
+    from app.audit.chain import Actor
+    from app.auth.api_tokens import issue_token
+
+    with Session(engine) as db, db.begin():
+        return issue_token(
+            db, Actor("test-setup", "system"), name=f"t-{uuid.uuid4().hex[:8]}", role=role
+        ).secret

@@ -1,0 +1,171 @@
+"""Drill-down: the executions and orders behind a number, a page at a time.
+
+Both read the raw event tables with the same :class:`Filter` as the scorecards. Executions are
+joined to their order (the order's symbol, book, rule, side and pip size), exactly as the
+rollups are, so an execution whose order has not arrived yet is not listed (and not counted in
+the scorecard either). Pagination is done by the database; ``total`` counts every match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from app.queries.filters import Filter, FilterError, where
+
+MAX_PAGE_SIZE = 1000
+
+_ORDER_OF_EXECUTION = """CROSS JOIN LATERAL (
+    SELECT o.order_id AS o_order_id, o.symbol, o.book, o.rule_id, o.rule_version, o.side,
+           o.pip_size, o.account_id, o.client_segment, o.order_type, o.qty AS order_qty
+    FROM orders o
+    WHERE o.order_id = e.order_id
+      AND o.ts BETWEEN e.ts - INTERVAL '1 day' AND e.ts + INTERVAL '1 hour'
+    ORDER BY o.ts LIMIT 1) o"""
+
+EXECUTION_COLUMNS = {
+    "ts": "e.ts",
+    "exec_id": "e.exec_id",
+    "order_id": "e.order_id",
+    "lp": "e.lp",
+    "status": "e.status",
+    "symbol": "o.symbol",
+    "side": "o.side",
+    "book": "o.book",
+    "rule_id": "o.rule_id",
+    "rule_version": "o.rule_version",
+    "requested_qty": "e.requested_qty",
+    "fill_qty": "e.fill_qty",
+    "requested_price": "e.requested_price",
+    "fill_price": "e.fill_price",
+    "market_bid": "e.market_bid",
+    "market_ask": "e.market_ask",
+    "reject_reason": "e.reject_reason",
+    "latency_ms": "extract(epoch FROM e.ts - e.sent_ts)::float8 * 1000",
+    "slippage_pips": (
+        "CASE WHEN o.side = 'buy' THEN 1 ELSE -1 END "
+        "* (e.requested_price - e.fill_price) / o.pip_size"
+    ),
+    "commission": "e.commission::float8",
+    "pfof": "e.pfof::float8",
+    "currency": "e.currency",
+}
+"""Columns of an executions page (name: SQL expression); any of them can be sorted on."""
+
+ORDER_COLUMNS = {
+    "ts": "o.ts",
+    "order_id": "o.order_id",
+    "symbol": "o.symbol",
+    "side": "o.side",
+    "qty": "o.qty",
+    "order_type": "o.order_type",
+    "book": "o.book",
+    "lp": "coalesce(o.lp, 'INTERNAL')",
+    "rule_id": "o.rule_id",
+    "rule_version": "o.rule_version",
+    "client_segment": "o.client_segment",
+    "account_id": "o.account_id",
+    "attempts": "x.attempts",
+    "filled_qty": "x.filled_qty",
+    "outcome": "x.outcome",
+    "lps_tried": "x.lps_tried",
+}
+"""Columns of an orders page with the outcome of its attempts; any of them can be sorted on."""
+
+_ATTEMPTS_OF_ORDER = """LEFT JOIN LATERAL (
+    SELECT count(*)::integer AS attempts, coalesce(sum(e.fill_qty), 0) AS filled_qty,
+           (array_agg(e.status ORDER BY e.ts DESC))[1] AS outcome,
+           array_to_string(array_agg(e.lp ORDER BY e.ts), ',') AS lps_tried
+    FROM executions e
+    WHERE e.order_id = o.order_id
+      AND e.ts BETWEEN o.ts - INTERVAL '1 hour' AND o.ts + INTERVAL '1 day') x ON true"""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of rows (a frame with the page's columns) and the total number of matches."""
+
+    rows: pd.DataFrame
+    total: int
+    page: int
+    page_size: int
+
+
+def parse_sort(sort: str, columns: dict[str, str]) -> str:
+    """``"-ts"`` or ``"lp,-ts"`` as an ORDER BY body over known columns (FilterError if not)."""
+    parts = []
+    for item in (part.strip() for part in sort.split(",")):
+        name = item.lstrip("-+")
+        if name not in columns:
+            raise FilterError("sort", f"unknown column {name!r}; one of {', '.join(columns)}")
+        parts.append(f"{columns[name]} {'DESC' if item.startswith('-') else 'ASC'} NULLS LAST")
+    return ", ".join(parts)
+
+
+def _check_page(page: int, page_size: int) -> None:
+    if page < 1:
+        raise FilterError("page", "must be 1 or more")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise FilterError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
+
+
+def _page(
+    conn: sa.Connection,
+    body: str,
+    columns: dict[str, str],
+    params: dict[str, Any],
+    order_by: str,
+    page: int,
+    page_size: int,
+) -> Page:
+    total = int(conn.execute(sa.text(f"SELECT count(*) {body}"), params).scalar_one())
+    select = ", ".join(f"{sql} AS {name}" for name, sql in columns.items())
+    result = conn.execute(
+        sa.text(f"SELECT {select} {body} ORDER BY {order_by} LIMIT :limit OFFSET :offset"),
+        {**params, "limit": page_size, "offset": (page - 1) * page_size},
+    )
+    rows = pd.DataFrame(result.all(), columns=list(result.keys()))
+    return Page(rows, total, page, page_size)
+
+
+def executions_page(
+    conn: sa.Connection, f: Filter, page: int = 1, page_size: int = 100, sort: str = "-ts"
+) -> Page:
+    """Execution reports in ``f`` with their order's dimensions, sorted by ``sort``
+    (column names of :data:`EXECUTION_COLUMNS`, ``-`` for descending, comma-separated)."""
+    _check_page(page, page_size)
+    order_by = parse_sort(sort, EXECUTION_COLUMNS) + ", e.event_id"
+    scope = where(
+        f,
+        time="e.ts",
+        lp="e.lp",
+        symbol="o.symbol",
+        book="o.book",
+        rule_id="o.rule_id",
+        segment="o.client_segment",
+    )
+    body = f"FROM executions e {_ORDER_OF_EXECUTION} WHERE {scope}"
+    return _page(conn, body, EXECUTION_COLUMNS, f.sql_params(), order_by, page, page_size)
+
+
+def orders_page(
+    conn: sa.Connection, f: Filter, page: int = 1, page_size: int = 100, sort: str = "-ts"
+) -> Page:
+    """Orders in ``f`` with the outcome of their attempts (count, filled quantity, last status,
+    LPs tried in order); ``lp`` filters on the first LP tried (``INTERNAL`` for B-book)."""
+    _check_page(page, page_size)
+    order_by = parse_sort(sort, ORDER_COLUMNS) + ", o.event_id"
+    scope = where(
+        f,
+        time="o.ts",
+        lp="coalesce(o.lp, 'INTERNAL')",
+        symbol="o.symbol",
+        book="o.book",
+        rule_id="o.rule_id",
+        segment="o.client_segment",
+    )
+    body = f"FROM orders o {_ATTEMPTS_OF_ORDER} WHERE {scope}"
+    return _page(conn, body, ORDER_COLUMNS, f.sql_params(), order_by, page, page_size)

@@ -1,0 +1,172 @@
+"""Routing read models: which book and LP orders went to, why, and what became of them.
+
+Orders are selected by their routing time (``orders.ts``) in the filter's window; ``lp`` filters
+the first LP tried and ``segment`` the client segment. An order's executions are those with its
+``order_id`` from an hour before to a day after it (the ingest's own matching window, so the
+join prunes partitions). Order notional = ``qty × arrival mid × usd_rate(quote currency, ts)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from app.metrics.routing import RoutingSummary, shares_over_time, summarise
+from app.queries.filters import BUCKET_WIDTHS, Bucket, Filter, where
+
+BUCKET_ORIGIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+"""Buckets are aligned to this instant (midnight UTC), as ``date_bin`` does."""
+MAX_PAGE_SIZE = 500
+
+
+def _orders_where(f: Filter, alias: str = "") -> str:
+    p = f"{alias}." if alias else ""
+    return where(
+        f,
+        time=f"{p}ts",
+        symbol=f"{p}symbol",
+        lp=f"{p}lp",
+        book=f"{p}book",
+        rule_id=f"{p}rule_id",
+        segment=f"{p}client_segment",
+    )
+
+
+# USD rates of the orders' quote currencies at their times, one usd_rate() call per distinct
+# (currency, ts) and none for USD: a call per order row costs about six times as much.
+_RATES = """
+    SELECT currency, ts, CASE WHEN currency = 'USD' THEN 1.0 ELSE usd_rate(currency, ts) END
+               AS rate
+    FROM (SELECT DISTINCT currency, ts FROM o) d"""
+
+# The outcome rule of app.metrics.routing.final_outcome, in SQL.
+_OUTCOMES = """
+WITH o AS (
+    SELECT order_id, ts, client_segment, rule_id, book, lp,
+           qty * (arrival_bid + arrival_ask) / 2 AS notional_quote,
+           quote_currency(symbol) AS currency
+    FROM orders WHERE {where}
+), rates AS ({rates}
+), attempts AS (
+    SELECT e.order_id,
+           bool_or(e.status = 'filled') AS any_filled,
+           bool_or(e.status = 'partially_filled') AS any_partial,
+           (array_agg(e.status ORDER BY e.ts DESC, e.exec_id DESC))[1] AS last_status
+    FROM executions e JOIN o ON o.order_id = e.order_id
+         AND e.ts BETWEEN o.ts - INTERVAL '1 hour' AND o.ts + INTERVAL '1 day'
+    WHERE e.ts >= CAST(:start AS timestamptz) - INTERVAL '1 hour'
+      AND e.ts < CAST(:end AS timestamptz) + INTERVAL '1 day'
+    GROUP BY e.order_id
+), outcomes AS (
+    SELECT o.*, o.notional_quote * r.rate AS notional_usd,
+           CASE WHEN a.order_id IS NULL THEN 'pending'
+                     WHEN a.any_filled THEN 'filled'
+                     WHEN a.any_partial THEN 'partially_filled'
+                     ELSE a.last_status END AS outcome
+    FROM o LEFT JOIN attempts a USING (order_id) LEFT JOIN rates r USING (currency, ts)
+)
+"""
+
+SUMMARY_SQL = (
+    _OUTCOMES
+    + """
+SELECT client_segment, rule_id, book, lp, outcome, count(*) AS orders,
+       coalesce(sum(notional_usd), 0) AS notional_usd,
+       count(*) FILTER (WHERE notional_usd IS NULL) AS unconverted
+FROM outcomes GROUP BY 1, 2, 3, 4, 5
+"""
+)
+
+
+def routing_groups(conn: Connection, f: Filter) -> pd.DataFrame:
+    """Orders of the window grouped by segment, rule, book, first LP and final outcome, with
+    ``orders``, ``notional_usd`` (orders with a known rate) and ``unconverted`` counts."""
+    sql = SUMMARY_SQL.format(where=_orders_where(f), rates=_RATES)
+    rows = conn.execute(text(sql), f.sql_params())
+    columns = ["client_segment", "rule_id", "book", "lp", "outcome"]
+    frame = pd.DataFrame(rows.all(), columns=[*columns, "orders", "notional_usd", "unconverted"])
+    return frame.astype({"orders": "int64", "notional_usd": "float64", "unconverted": "int64"})
+
+
+def routing_summary(conn: Connection, f: Filter) -> RoutingSummary:
+    """A/B shares by count and notional, LP shares of A-book orders and the order flow."""
+    return summarise(routing_groups(conn, f))
+
+
+SHARES_OVER_TIME_SQL = """
+WITH o AS (
+    SELECT ts, book, qty * (arrival_bid + arrival_ask) / 2 AS notional_quote,
+           quote_currency(symbol) AS currency
+    FROM orders WHERE {where}
+), rates AS ({rates}
+)
+SELECT date_bin(:width, ts, :origin) AS bucket, book, count(*) AS orders,
+       coalesce(sum(notional_quote * rate), 0) AS notional_usd
+FROM o LEFT JOIN rates USING (currency, ts) GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+
+def routing_shares_over_time(conn: Connection, f: Filter, bucket: Bucket) -> pd.DataFrame:
+    """Per bucket (start time): orders and notional per book and the A/B shares of each; buckets
+    without orders are left out."""
+    params = {**f.sql_params(), "width": BUCKET_WIDTHS[bucket], "origin": BUCKET_ORIGIN}
+    sql = SHARES_OVER_TIME_SQL.format(where=_orders_where(f), rates=_RATES)
+    rows = conn.execute(text(sql), params).all()
+    frame = pd.DataFrame(rows, columns=["bucket", "book", "orders", "notional_usd"])
+    if frame.empty:
+        return shares_over_time(frame.astype({"orders": "int64", "notional_usd": "float64"}))
+    return shares_over_time(frame)
+
+
+DECISIONS_SQL = """
+SELECT o.ts, o.order_id, o.account_id, o.client_segment, o.symbol, o.side, o.qty,
+       o.book, o.lp, o.rule_id, o.rule_version, r.name AS rule_name,
+       r.book AS rule_book, r.conditions, count(*) OVER () AS total
+FROM orders o
+LEFT JOIN LATERAL (
+    SELECT name, book, conditions FROM rules
+    WHERE rules.rule_id = o.rule_id AND rules.rule_version = o.rule_version
+    ORDER BY rules.ts LIMIT 1
+) r ON true
+WHERE {where}
+ORDER BY o.ts DESC, o.order_id
+LIMIT :limit OFFSET :offset
+"""
+
+DECISIONS_COLUMNS = [
+    "ts",
+    "order_id",
+    "account_id",
+    "client_segment",
+    "symbol",
+    "side",
+    "qty",
+    "book",
+    "lp",
+    "rule_id",
+    "rule_version",
+    "rule_name",
+    "rule_book",
+    "conditions",
+]
+
+
+def routing_decisions(
+    conn: Connection, f: Filter, page: int = 1, page_size: int = 50
+) -> tuple[pd.DataFrame, int]:
+    """One page (1-based, newest first) of the window's orders with the rule version that
+    routed each and that rule's conditions, and the number of orders in all pages."""
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page must be >= 1 and page_size within 1..{MAX_PAGE_SIZE}")
+    params = {**f.sql_params(), "limit": page_size, "offset": (page - 1) * page_size}
+    rows = conn.execute(text(DECISIONS_SQL.format(where=_orders_where(f, "o"))), params).all()
+    total = int(rows[0].total) if rows else _count_orders(conn, f)
+    frame = pd.DataFrame([row[:-1] for row in rows], columns=DECISIONS_COLUMNS)
+    return frame, total
+
+
+def _count_orders(conn: Connection, f: Filter) -> int:
+    sql = f"SELECT count(*) FROM orders WHERE {_orders_where(f)}"
+    return int(conn.execute(text(sql), f.sql_params()).scalar_one())
