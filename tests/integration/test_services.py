@@ -100,3 +100,17 @@ def test_a_server_that_fails_to_start_shows_its_log(scratch_dir: Path) -> None:
     assert "shared_buffers" in message  # the server's own complaint, from its log
     assert "hint:" in message
     assert not postgres.healthy()
+
+
+def test_a_checkout_the_postgres_user_cannot_reach_gets_its_cluster_elsewhere(
+    scratch_dir: Path,
+) -> None:
+    from tradedash.services.postgres import cluster_root
+
+    assert cluster_root(scratch_dir / ".local") == scratch_dir / ".local" / "pg"
+    private = scratch_dir / "private"
+    private.mkdir(mode=0o700)
+    private.chmod(0o700)
+    root = cluster_root(private / ".local")
+    assert root.parent.parent == Path("/var/lib/tradedash")
+    assert root == cluster_root(private / ".local")  # stable for the same checkout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -29,12 +30,29 @@ OS_USER = "postgres"  # initdb and postgres refuse to run as root
 EXTENSIONS = ("pg_partman",)
 
 
+def cluster_root(data_dir: Path) -> Path:
+    """Where the cluster lives: ``<data_dir>/pg``, unless the ``postgres`` OS user cannot
+    reach that folder (a checkout under a private home directory), then a folder of its own
+    under /var/lib/tradedash named after the checkout."""
+    preferred = data_dir / "pg"
+    if os.geteuid() != 0 or preferred.exists():
+        return preferred
+    probe = data_dir
+    while not probe.exists():
+        probe = probe.parent
+    reachable = run(["test", "-x", str(probe)], user=OS_USER, check=False).returncode == 0
+    if reachable:
+        return preferred
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    return Path("/var/lib/tradedash") / digest / "pg"
+
+
 class Postgres:
     name = "postgres"
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.root = settings.data_dir / "pg"
+        self.root = cluster_root(settings.data_dir)
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
         self.socket_dir = self.root / "run"
