@@ -57,6 +57,7 @@ format: bootstrap ## apply ruff's formatting and safe fixes
 
 compose-check: bootstrap ## validate docker-compose.yml (no Docker engine runs here)
 	@TRADEDASH_SECRET_KEY=check-only-secret-key-0123456789abcdef TRADEDASH_DB_PASSWORD=check \
+	  TRADEDASH_PSEUDONYM_KEY=check-only-pseudonym-key-0123456789abcdef \
 	  TRADEDASH_REDIS_PASSWORD=check docker-compose -f docker-compose.yml config -q \
 	  && echo "docker-compose.yml is valid"
 

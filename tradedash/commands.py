@@ -150,7 +150,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.simulator import SimulatorOptions, run_simulator
+    from workers.simulator import SimulatorOptions, SimulatorReport, run_simulator
 
     options = SimulatorOptions(
         seed=args.seed,
@@ -165,7 +165,12 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     if args.skip_if_present and _has_history(settings, args.backfill_days):
         print(f"history of {args.backfill_days} days is already stored; not backfilling again")
         return 0
-    report = run_simulator(settings, options)
+
+    def progress(report: SimulatorReport) -> None:
+        last = report.last_ts.isoformat(timespec="seconds") if report.last_ts else "-"
+        print(f"    produced {report.delivered:,} messages (event time {last})", flush=True)
+
+    report = run_simulator(settings, options, progress=progress)
     print(report.summary())
     return 0
 

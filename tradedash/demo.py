@@ -37,8 +37,13 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "tradedash.cli", *args]
 
 
-def _run_step(what: str, *args: str, env: dict[str, str] | None = None) -> str:
+def _run_step(what: str, *args: str, env: dict[str, str] | None = None, show: bool = False) -> str:
     print(f"==> {what}", flush=True)
+    if show:  # long steps print their own progress
+        code = subprocess.call(_cli(*args), env={**os.environ, **(env or {})})
+        if code != 0:
+            raise ServiceError(f"{what} failed (exit {code})")
+        return ""
     result = subprocess.run(
         _cli(*args), capture_output=True, text=True, check=False, env={**os.environ, **(env or {})}
     )
@@ -144,6 +149,7 @@ def run_demo(settings: Settings, *, backfill_days: int, rate: int) -> int:
             "--backfill-days",
             str(backfill_days),
             "--skip-if-present",
+            show=True,
         )
         print("==> waiting for the consumers to store the history", flush=True)
         _wait_for_ingest(settings, children)

@@ -31,6 +31,7 @@ DOCKER_DIR = ROOT / "deploy" / "docker"
 
 REQUIRED_SECRETS = {
     "TRADEDASH_SECRET_KEY": "k" * 48,
+    "TRADEDASH_PSEUDONYM_KEY": "p" * 48,
     "TRADEDASH_DB_PASSWORD": "db-password-for-tests",
     "TRADEDASH_REDIS_PASSWORD": "redis-password-for-tests",
 }
