@@ -7,7 +7,7 @@ from typing import NoReturn
 from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from . import health, ingest_status, lp_metrics, results_metrics, routing_exposure
+from . import health, ingest_status, lp_metrics, openapi, results_metrics, routing_exposure
 from .errors import ApiError, handle_api_error, handle_http_error, handle_unexpected
 
 
@@ -23,6 +23,7 @@ def build_api() -> Blueprint:
     api.register_blueprint(routing_exposure.blueprint)
     api.register_blueprint(results_metrics.blueprint)
     api.register_blueprint(lp_metrics.blueprint)
+    api.register_blueprint(openapi.blueprint)
     api.add_url_rule(
         "/<path:rest>",
         "unknown",
