@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from app.config import ConfigError, load_settings
@@ -6,8 +8,8 @@ pytestmark = pytest.mark.unit
 
 
 def test_defaults_point_at_the_local_services(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TRADEDASH_DATABASE_URL", "TRADEDASH_REDIS_URL", "TRADEDASH_PG_PORT"):
-        monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith("TRADEDASH_")]:
+        monkeypatch.delenv(name)
     settings = load_settings()
     assert settings.database_url == (
         "postgresql+psycopg://tradedash:tradedash@127.0.0.1:54329/tradedash"
