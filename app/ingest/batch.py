@@ -6,21 +6,40 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
+from uuid import UUID
 
 from app.events import Event, Invalid, Quote, decode_batch
 
 from .rows import Row
 
 
+class Consumed(Protocol):
+    """A consumed Kafka message, as confluent-kafka hands it over (methods, not fields)."""
+
+    def partition(self) -> int | None: ...
+    def offset(self) -> int | None: ...
+    def value(self) -> bytes | None: ...
+
+
 @dataclass(frozen=True)
 class Message:
-    """A Kafka message as the consumer hands it over."""
+    """A plain consumed message (tests and tools build these; it satisfies ``Consumed``)."""
 
     topic_key: str
     topic: str
-    partition: int
-    offset: int
-    value: bytes | None
+    partition_: int
+    offset_: int
+    value_: bytes | None
+
+    def partition(self) -> int:
+        return self.partition_
+
+    def offset(self) -> int:
+        return self.offset_
+
+    def value(self) -> bytes | None:
+        return self.value_
 
 
 @dataclass(frozen=True)
@@ -65,11 +84,12 @@ class RecentIds:
         self._current: set[object] = set()
         self._previous: set[object] = set()
 
-    def seen(self, event_id: object) -> bool:
+    def seen(self, event_id: UUID) -> bool:
         """True if ``event_id`` was seen before; remembers it otherwise."""
-        if event_id in self._current or event_id in self._previous:
+        key = event_id.int  # an int hashes in C; a UUID's __hash__ is Python code
+        if key in self._current or key in self._previous:
             return True
-        self._current.add(event_id)
+        self._current.add(key)
         if len(self._current) >= self._capacity:
             self._previous, self._current = self._current, set()
         return False
@@ -80,26 +100,38 @@ def decode_messages(
     builders: dict[str, Callable[[Event], Row]],
     recent_quotes: RecentIds,
 ) -> DecodedBatch:
-    """Decode and validate a batch; every message ends as a row, a quote or a dead letter."""
-    by_topic: dict[str, list[Message]] = defaultdict(list)
-    batch = DecodedBatch()
+    """Decode and validate a batch of :class:`Message`; see :func:`decode_grouped`."""
+    groups: dict[tuple[str, str], list[Consumed]] = defaultdict(list)
     for message in messages:
-        by_topic[message.topic_key].append(message)
-        batch.topic_names[message.topic_key] = message.topic
-        key = (message.topic, message.partition)
-        if message.offset + 1 > batch.next_offsets.get(key, -1):
-            batch.next_offsets[key] = message.offset + 1
-    for topic_key, group in by_topic.items():
-        results = decode_batch(topic_key, [m.value for m in group])
+        groups[(message.topic_key, message.topic)].append(message)
+    return decode_grouped(groups, builders, recent_quotes)
+
+
+def decode_grouped(
+    groups: dict[tuple[str, str], list[Consumed]],
+    builders: dict[str, Callable[[Event], Row]],
+    recent_quotes: RecentIds,
+) -> DecodedBatch:
+    """Decode and validate messages grouped by (topic short name, topic); every message ends
+    as a row, a quote or a dead letter. Messages of one partition come in offset order."""
+    batch = DecodedBatch()
+    for (topic_key, topic), group in groups.items():
+        batch.topic_names[topic_key] = topic
+        last_offsets: dict[int, int] = {}
+        for message in group:
+            last_offsets[message.partition() or 0] = message.offset() or 0
+        for partition, offset in last_offsets.items():
+            batch.next_offsets[(topic, partition)] = offset + 1
+        results = decode_batch(topic_key, [m.value() for m in group])
         valid: list[Event] = []
         for message, result in zip(group, results, strict=True):
             if isinstance(result, Invalid):
                 batch.dead_letters.append(
                     DeadLetter(
-                        message.topic,
-                        message.partition,
-                        message.offset,
-                        message.value or b"",
+                        topic,
+                        message.partition() or 0,
+                        message.offset() or 0,
+                        message.value() or b"",
                         str(result),
                     )
                 )

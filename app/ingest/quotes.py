@@ -32,11 +32,8 @@ UTC = dt.UTC
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass
-class _LpQuote:
-    t: float
-    bid: float
-    ask: float
+_LpQuote = tuple[float, float, float]
+"""(time in epoch seconds, bid, ask) of an LP's latest quote; a tuple, as it is made per quote."""
 
 
 @dataclass
@@ -89,18 +86,19 @@ class QuoteBook:
                 self._close_second(quote.symbol, state)
                 state.second, state.count = second, 0
             state.count += 1
+            bid, ask = quote.bid, quote.ask
             previous = state.lps.get(quote.lp)
             if previous is None:
-                state.lps[quote.lp] = _LpQuote(t, quote.bid, quote.ask)
-            elif t >= previous.t:
+                state.lps[quote.lp] = (t, bid, ask)
+            elif t >= previous[0]:
                 self._weigh(quote.lp, quote.symbol, previous, t)
-                state.lps[quote.lp] = _LpQuote(t, quote.bid, quote.ask)
+                state.lps[quote.lp] = (t, bid, ask)
             # else: a late quote older than the LP's latest one counts, but does not replace it
             key = (quote.lp, quote.symbol, second - second % 60)
             minute = lp_minutes.get(key)
             if minute is None:
                 minute = lp_minutes[key] = _LpMinute()
-            spread = quote.ask - quote.bid
+            spread = ask - bid
             minute.quote_count += 1
             if spread < minute.spread_min:
                 minute.spread_min = spread
@@ -110,21 +108,23 @@ class QuoteBook:
                 minute.last_t = t
 
     def _weigh(self, lp: str, symbol: str, previous: _LpQuote, now: float) -> None:
-        start_minute = int(previous.t) - int(previous.t) % 60
-        stood = min(now, start_minute + 60) - previous.t
+        since, bid, ask = previous
+        start_minute = int(since) - int(since) % 60
+        stood = min(now, start_minute + 60) - since
         if stood <= 0:
             return
         minute = self._lp_minutes.get((lp, symbol, start_minute))
         if minute is None:
             minute = self._lp_minutes[(lp, symbol, start_minute)] = _LpMinute()
-        minute.spread_tw_sum += (previous.ask - previous.bid) * stood
+        minute.spread_tw_sum += (ask - bid) * stood
         minute.spread_tw_seconds += stood
 
     def _close_second(self, symbol: str, state: _SymbolState) -> None:
         end = state.second + 1
         fresh_after = end - STALE_AFTER_S
-        bids = [q.bid for q in state.lps.values() if q.t > fresh_after]
-        asks = [q.ask for q in state.lps.values() if q.t > fresh_after]
+        fresh = [q for q in state.lps.values() if q[0] > fresh_after]
+        bids = [q[1] for q in fresh]
+        asks = [q[2] for q in fresh]
         if not bids:  # every LP went stale: the count waits for the next quoted second
             state.carry += state.count
             return

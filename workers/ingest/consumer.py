@@ -24,7 +24,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 from confluent_kafka import Message as KafkaMessage
 
 from app.config import Settings
-from app.ingest.batch import Message, RecentIds, decode_messages
+from app.ingest.batch import Consumed, RecentIds, decode_grouped
 from app.ingest.quotes import QuoteBook
 from app.ingest.rows import row_builders
 from app.ingest.store import BatchResult, BatchStore, to_conninfo
@@ -153,7 +153,7 @@ class IngestConsumer:
         return self.totals
 
     def _handle(self, raw_messages: Sequence[KafkaMessage]) -> None:
-        messages = []
+        groups: dict[tuple[str, str], list[Consumed]] = {}
         for m in raw_messages:
             error = m.error()
             if error is not None:
@@ -161,23 +161,18 @@ class IngestConsumer:
                     log.warning("consumer error: %s", error)
                 continue
             topic = str(m.topic())
-            messages.append(
-                Message(
-                    self.topic_keys[topic],
-                    topic,
-                    int(m.partition() or 0),
-                    int(m.offset() or 0),
-                    m.value(),
-                )
-            )
-        if not messages:
+            group = groups.get((self.topic_keys[topic], topic))
+            if group is None:
+                group = groups[(self.topic_keys[topic], topic)] = []
+            group.append(m)
+        if not groups:
             return
-        batch = decode_messages(messages, self.builders, self.recent_quotes)
+        batch = decode_grouped(groups, self.builders, self.recent_quotes)
         self.book.add(batch.quotes)
         mids, lp_stats = self.book.drain()
         result = self._with_retry(lambda: self.store.write(batch, mids, lp_stats))
         self._commit(batch.next_offsets)
-        self.totals.add(len(messages), result)
+        self.totals.add(len(raw_messages), result)
         committed_at = time.time()
         for quote in batch.quotes[::50]:
             delay = committed_at - quote.ts.timestamp()
