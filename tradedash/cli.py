@@ -17,10 +17,10 @@ def _services(args: argparse.Namespace, settings: Settings) -> int:
     from .services.registry import all_services, services_down, services_up
 
     if args.action == "up":
-        started = services_up(settings, args.names)
+        started = services_up(settings, args.names or None)
         print("started: " + (", ".join(started) or "nothing (all were already running)"))
     elif args.action == "down":
-        stopped = services_down(settings, args.names)
+        stopped = services_down(settings, args.names or None)
         print("stopped: " + (", ".join(stopped) or "nothing that tradedash had started"))
     for service in all_services(settings):
         if not args.names or service.name in args.names:

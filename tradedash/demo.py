@@ -188,5 +188,6 @@ def run_demo(settings: Settings, *, backfill_days: int, rate: int) -> int:
         return 1
     finally:
         _stop(children)
-        stopped = services_down(settings, started)
+        # Only what this run started; an empty list must stop nothing (not "all").
+        stopped = services_down(settings, started) if started else []
         print("==> stopped: " + ", ".join([c.name for c in children] + stopped))

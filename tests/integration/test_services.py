@@ -114,3 +114,12 @@ def test_a_checkout_the_postgres_user_cannot_reach_gets_its_cluster_elsewhere(
     root = cluster_root(private / ".local")
     assert root.parent.parent == Path("/var/lib/tradedash")
     assert root == cluster_root(private / ".local")  # stable for the same checkout
+
+
+def test_stopping_an_empty_list_of_services_stops_nothing(base_settings: Settings) -> None:
+    # The demo passes the services it started itself; when it reused running ones, that list
+    # is empty and must not mean "all".
+    from tradedash.services.registry import services_down
+
+    assert services_down(base_settings, []) == []
+    assert all(service.healthy() for service in all_services(base_settings))

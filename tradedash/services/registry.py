@@ -37,7 +37,12 @@ def services_up(settings: Settings, names: list[str] | None = None) -> list[str]
 
 
 def services_down(settings: Settings, names: list[str] | None = None) -> list[str]:
-    """Stop the services this project started (in reverse order); return their names."""
+    """Stop the services this project started (in reverse order); return their names.
+
+    ``names=None`` means every service; an empty list means none.
+    """
+    if names is not None and not names:
+        return []
     stopped = []
     for service in reversed(all_services(settings)):
         if names and service.name not in names:
