@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     smtp_sender: str = "tradedash@localhost"
 
     secret_key: SecretStr | None = None
+    api_rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
+    """Requests one API token may make per minute before getting 429."""
     pseudonym_key: SecretStr | None = None
     """HMAC key that turns client ids into stored pseudonyms; keep it stable and secret."""
     timezone: str = "UTC"

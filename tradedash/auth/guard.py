@@ -21,6 +21,7 @@ from app.auth.permissions import can_view_page, page_min_role
 from tradedash.api.errors import error_response
 
 from .api import authenticate_bearer, unauthorized
+from .api_rate_limit import over_limit
 from .principal import current_role
 from .state import auth_state
 from .views import LOGIN_CSS, REMEMBERED_KEY, SEEN_KEY
@@ -49,7 +50,7 @@ def require_sign_in() -> Any:
         if principal is None:
             return unauthorized()
         g.api_principal = principal
-        return None
+        return over_limit(principal)
 
     _expire_idle_session()
     if not current_user.is_authenticated:

@@ -136,6 +136,13 @@ ERROR_RESPONSES: dict[str, Schema] = {
         "headers": {"WWW-Authenticate": {"schema": STRING}},
     },
     "Forbidden": _error("The token's role may not use this endpoint."),
+    "RateLimited": {
+        **_error(
+            "This token made more requests this minute than allowed (setting "
+            "TRADEDASH_API_RATE_LIMIT_PER_MINUTE); retry after the given seconds."
+        ),
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+    },
     "InternalError": _error("An unexpected error (details only in the server log)."),
 }
 
@@ -154,6 +161,7 @@ def _responses(endpoint: Endpoint) -> dict[str, Schema]:
         responses["400"] = {"$ref": "#/components/responses/BadRequest"}
     if endpoint.role is not None or endpoint.permission is not None:
         responses["401"] = {"$ref": "#/components/responses/Unauthorized"}
+        responses["429"] = {"$ref": "#/components/responses/RateLimited"}
     if endpoint.permission is not None or endpoint.role not in (None, ROLES[0]):
         # Every valid token has at least the lowest role: only a higher bar can refuse one.
         responses["403"] = {"$ref": "#/components/responses/Forbidden"}
