@@ -14,7 +14,7 @@ from app.config import Settings
 class Resources:
     settings: Settings
     engine: sa.Engine = field(init=False)
-    redis: redis.Redis[bytes] = field(init=False)
+    redis: redis.Redis = field(init=False)
 
     def __post_init__(self) -> None:
         self.engine = sa.create_engine(

@@ -26,7 +26,7 @@ class ThrottlePolicy:
 class LoginThrottle:
     """Failed-sign-in counters on Redis under one ``ThrottlePolicy``."""
 
-    def __init__(self, redis: Redis[bytes], policy: ThrottlePolicy | None = None) -> None:
+    def __init__(self, redis: Redis, policy: ThrottlePolicy | None = None) -> None:
         self.redis = redis
         self.policy = policy or ThrottlePolicy()
 

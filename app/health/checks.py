@@ -50,7 +50,7 @@ def check_database(engine: sa.Engine) -> CheckResult:
     return _timed(probe)
 
 
-def check_redis(client: redis.Redis[bytes]) -> CheckResult:
+def check_redis(client: redis.Redis) -> CheckResult:
     """A PING to Redis."""
 
     def probe() -> str:

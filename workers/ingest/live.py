@@ -24,7 +24,7 @@ CHANNEL = "td:live:ingest"
 
 
 class LivePublisher:
-    def __init__(self, client: redis.Redis[bytes], *, max_per_second: float = 10.0) -> None:
+    def __init__(self, client: redis.Redis, *, max_per_second: float = 10.0) -> None:
         self.client = client
         self.min_interval = 1.0 / max_per_second
         self._last_publish = 0.0

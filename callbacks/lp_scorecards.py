@@ -1,0 +1,197 @@
+"""LP scorecards: the scorecard grid and heatmap (``execution.lp_scorecard``), latency and
+slippage distributions, profit factors (``results.results_by``), quote quality and the
+rejected executions of the LP clicked (``lp_detail.rejected_executions_page``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from typing import Any
+
+import dash
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, State, ctx
+
+from app.charts import execution as charts
+from app.charts.scorecard import extremes, scorecard_frame, zscore_heatmap
+from app.queries.execution import lp_scorecard, lp_spreads, quote_staleness, slippage_histogram
+from app.queries.filters import Filter
+from app.queries.lp_detail import latency_distribution, rejected_executions_page
+from app.queries.results import results_by
+from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
+from pages.ids import lp_scorecards as ids
+from tradedash.auth import require_role
+
+REJECTS_PAGE_SIZE = 50
+FILTER_VALUES = [
+    (ids.WINDOW, "value"),
+    (ids.SYMBOLS, "value"),
+    (ids.LPS, "value"),
+    (ids.BOOKS, "value"),
+    (ids.RULES, "value"),
+]
+
+
+def clock() -> dt.datetime:
+    """The present; tests replace it to look at a simulated stream from its own time."""
+    return dt.datetime.now(dt.UTC)
+
+
+def page_filter(*values: Any) -> Filter:
+    """The filter bar's values (window, symbols, LPs, books, rules) as a Filter ending now."""
+    return filter_from_inputs(*values, now=clock())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def scorecard_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Grid rows: one flat row per LP plus ``_rank`` ({column: "best" | "worst"})."""
+    frame = scorecard_frame(rows)
+    ranks = extremes(frame)
+    return [
+        {**{k: _plain(v) for k, v in record.items()}, "_rank": ranks.get(record["lp"], {})}
+        for record in frame.to_dict("records")
+    ]
+
+
+def quote_rows(spreads: pd.DataFrame, staleness: pd.DataFrame) -> list[dict[str, Any]]:
+    """Spread and staleness per LP and symbol, one grid row each."""
+    if spreads.empty and staleness.empty:
+        return []
+    merged = spreads.merge(staleness, on=["lp", "symbol"], how="outer")
+    merged = merged.sort_values(["lp", "symbol"])
+    rows = []
+    for record in merged.to_dict("records"):
+        last = record.get("last_quote_ts")
+        rows.append(
+            {
+                "key": f"{record['lp']}|{record['symbol']}",
+                "lp": record["lp"],
+                "symbol": record["symbol"],
+                **{
+                    k: _plain(float(record[k])) if record.get(k) is not None else None
+                    for k in ("spread_pips", "spread_min_pips", "spread_max_pips", "staleness_ms")
+                },
+                "last_quote": "" if pd.isna(last) else f"{last:%Y-%m-%d %H:%M:%S}",
+            }
+        )
+    return rows
+
+
+def reject_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A page of rejected executions as grid rows."""
+    return [
+        {
+            "time": f"{row['ts']:%Y-%m-%d %H:%M:%S.%f}"[:-3],
+            **{
+                k: _plain(row[k])
+                for k in ("exec_id", "order_id", "symbol", "side", "book", "reject_reason")
+            },
+            **{
+                k: _plain(float(row[k])) for k in ("requested_qty", "requested_price", "latency_ms")
+            },
+        }
+        for row in frame.to_dict("records")
+    ]
+
+
+def register(app: dash.Dash) -> None:
+    filters = [Input(component, prop) for component, prop in FILTER_VALUES]
+
+    @app.callback(
+        Output(ids.SYMBOLS, "options"),
+        Output(ids.LPS, "options"),
+        Output(ids.RULES, "options"),
+        Input(ids.WINDOW, "id"),
+    )
+    @require_role("analyst")
+    def load_options(_id: str) -> tuple[list[str], list[str], list[str]]:
+        values = dimension_values()
+        return values["symbols"], values["lps"], values["rules"]
+
+    @app.callback(
+        Output(ids.GRID, "rowData"),
+        Output(ids.HEATMAP, "figure"),
+        Output(ids.MARKOUTS, "figure"),
+        *filters,
+    )
+    @require_role("analyst")
+    def show_scorecard(*values: Any) -> tuple[list[dict[str, Any]], go.Figure, go.Figure]:
+        with engine().connect() as conn:
+            rows = lp_scorecard(conn, page_filter(*values))
+        markouts = {row["lp"]: row["markout_pips"] for row in rows}
+        return (
+            scorecard_rows(rows),
+            zscore_heatmap(scorecard_frame(rows)),
+            charts.markout_curves(markouts),
+        )
+
+    @app.callback(Output(ids.LATENCY, "figure"), *filters)
+    @require_role("analyst")
+    def show_latency(*values: Any) -> go.Figure:
+        with engine().connect() as conn:
+            latency = latency_distribution(conn, page_filter(*values))
+        return charts.latency_boxes(latency)
+
+    # Apart from the others: it reads the raw fills, the slowest read of the page.
+    @app.callback(Output(ids.SLIPPAGE, "figure"), *filters)
+    @require_role("analyst")
+    def show_slippage(*values: Any) -> go.Figure:
+        with engine().connect() as conn:
+            slippage = slippage_histogram(conn, page_filter(*values))
+        return charts.slippage_histograms(slippage)
+
+    @app.callback(Output(ids.GAUGES, "figure"), *filters)
+    @require_role("analyst")
+    def show_profit_factors(*values: Any) -> go.Figure:
+        with engine().connect() as conn:
+            results = results_by(conn, page_filter(*values), "lp")
+        return charts.profit_factor_gauges(results)
+
+    @app.callback(Output(ids.QUOTES_GRID, "rowData"), *filters)
+    @require_role("analyst")
+    def show_quotes(*values: Any) -> list[dict[str, Any]]:
+        f = page_filter(*values)
+        with engine().connect() as conn:
+            spreads = lp_spreads(conn, f)
+            staleness = quote_staleness(conn, f, now=f.end)
+        return quote_rows(spreads, staleness)
+
+    @app.callback(
+        Output(ids.REJECTS_TITLE, "children"),
+        Output(ids.REJECTS_GRID, "rowData"),
+        Output(ids.REJECTS_PAGES, "max_value"),
+        Output(ids.REJECTS_PAGES, "active_page"),
+        Output(ids.REJECTS_COUNT, "children"),
+        Input(ids.GRID, "selectedRows"),
+        Input(ids.REJECTS_PAGES, "active_page"),
+        *(State(component, prop) for component, prop in FILTER_VALUES),
+        prevent_initial_call=True,
+    )
+    @require_role("analyst")
+    def show_rejects(
+        selected: list[dict[str, Any]] | None, page: int | None, *values: Any
+    ) -> tuple[str, list[dict[str, Any]], int, int, str]:
+        if not selected:
+            raise dash.exceptions.PreventUpdate
+        lp = str(selected[0]["lp"])
+        # A new LP starts again at the first page.
+        number = 1 if ctx.triggered_id == ids.GRID else max(page or 1, 1)
+        f = dataclasses.replace(page_filter(*values), lps=(lp,))
+        with engine().connect() as conn:
+            rejects = rejected_executions_page(conn, f, number, REJECTS_PAGE_SIZE)
+        pages = max(math.ceil(rejects.total / REJECTS_PAGE_SIZE), 1)
+        shown = len(rejects.rows)
+        first = (number - 1) * REJECTS_PAGE_SIZE + 1
+        count = (
+            f"{first:,}–{first + shown - 1:,} of {rejects.total:,}"
+            if shown
+            else "No rejected executions in this window."
+        )
+        return f"Rejected executions of {lp}", reject_rows(rejects.rows), pages, number, count

@@ -1,0 +1,21 @@
+"""Component IDs of the LP scorecards page (pages/lp_scorecards.py)."""
+
+PREFIX = "lpsc"
+WINDOW = f"{PREFIX}-window"
+SYMBOLS = f"{PREFIX}-symbols"
+LPS = f"{PREFIX}-lps"
+BOOKS = f"{PREFIX}-books"
+RULES = f"{PREFIX}-rules"
+
+GRID = "lpsc-grid"
+HEATMAP = "lpsc-heatmap"
+MARKOUTS = "lpsc-markouts"
+LATENCY = "lpsc-latency"
+SLIPPAGE = "lpsc-slippage"
+GAUGES = "lpsc-gauges"
+QUOTES_GRID = "lpsc-quotes-grid"
+
+REJECTS_TITLE = "lpsc-rejects-title"
+REJECTS_GRID = "lpsc-rejects-grid"
+REJECTS_PAGES = "lpsc-rejects-pages"
+REJECTS_COUNT = "lpsc-rejects-count"

@@ -1,0 +1,10 @@
+"""Component IDs of the Market page (pages/market.py)."""
+
+PREFIX = "market"
+WINDOW = f"{PREFIX}-window"
+SYMBOL = "market-symbol"
+TIMEFRAME = "market-timeframe"
+
+PRICE = "market-price"
+VOLATILITY = "market-volatility"
+PNL = "market-pnl"

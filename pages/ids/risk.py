@@ -1,0 +1,17 @@
+"""Component IDs of the Risk page (pages/risk.py)."""
+
+FILTERS = "risk"
+"""Prefix of the shared filter bar's ids (``risk-window``, ``risk-symbols``, ...)."""
+
+VAR_DAYS = "risk-var-days"
+VAR_DAYS_FEEDBACK = "risk-var-days-feedback"
+VAR_GRAPH = "risk-var-graph"
+VAR_TABLE = "risk-var-table"
+DRAWDOWN = "risk-drawdown-graph"
+MARGIN_THRESHOLD = "risk-margin-threshold"
+MARGIN_THRESHOLD_FEEDBACK = "risk-margin-threshold-feedback"
+MARGIN_GRID = "risk-margin-grid"
+MARGIN_SUMMARY = "risk-margin-summary"
+LP_SCATTER = "risk-lp-scatter"
+REFRESH = "risk-refresh"
+"""Re-reads the margin watchlist every minute: snapshots arrive all the time."""

@@ -1,0 +1,166 @@
+"""Helpers for the analytics page tests: the simulated stream stored by the real ingest, an
+analyst signed in through the login form, and Dash callbacks fired as dash-renderer does.
+
+Not fixtures: each test module builds its own module-scoped fixtures from these, so that the
+stream is ingested once per module (``committed_db`` would empty the tables after every test).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+import dash
+import numpy as np
+import orjson
+import sqlalchemy as sa
+from dash._utils import split_callback_id
+from flask import Flask
+from flask.testing import FlaskClient
+from ingest.conftest import NOW, STREAM, produce, run_ingest_process
+from sqlalchemy.orm import Session
+
+from app.audit import Actor
+from app.auth.users import create_user
+from app.config import Settings
+from app.db.derived import refresh_derived
+from app.queries.markouts import compute_markouts
+from workers.kafka_topics import delete_topics, ensure_topics
+from workers.simulator.messages import generate_messages
+
+PASSWORD = "analyst-page-password"
+ANALYST = "page-analyst@desk.example"
+STREAM_NOW = NOW
+"""The simulated stream's present: its events lie in the 72 minutes before it (+10 s)."""
+
+
+def clear_pages() -> None:
+    """What Dash's own ``clear_pages_state`` fixture does: pages live in module-level state."""
+    dash._pages.PAGE_REGISTRY.clear()
+    dash._pages.CONFIG.clear()
+    dash._pages.CONFIG.__dict__.clear()
+
+
+def ingest_stream(base_settings: Settings, database_url: str, engine: sa.Engine) -> None:
+    """The simulated stream through private Kafka topics and the real ingest process, then
+    candles and every due markout computed as the beat tasks would."""
+    run = uuid.uuid4().hex[:8]
+    settings = base_settings.model_copy(
+        update={
+            "database_url": database_url,
+            "topic_prefix": f"pg{run}.",
+            "consumer_group": f"pages-{run}",
+        }
+    )
+    settings.__dict__.pop("topics", None)  # cached_property computed from the old prefix
+    ensure_topics(settings)
+    try:
+        produce(settings, list(generate_messages(STREAM, NOW.timestamp())))
+        run_ingest_process(settings)
+    finally:
+        delete_topics(settings)
+    refresh_derived(engine, NOW - dt.timedelta(days=1), NOW + dt.timedelta(hours=1))
+    with engine.begin() as conn:
+        while compute_markouts(conn, batch_size=1000, now=NOW + dt.timedelta(minutes=5)) > 0:
+            pass
+
+
+def add_analyst(engine: sa.Engine) -> str:
+    with Session(engine) as db, db.begin():
+        create_user(
+            db, Actor("test-setup", "system"), email=ANALYST, role="analyst",
+            password=PASSWORD, display_name="Page Analyst",
+        )  # fmt: skip
+    return ANALYST
+
+
+def empty_tables(engine: sa.Engine) -> None:
+    """Truncate every table that holds rows (as the ``committed_db`` fixture does)."""
+    with engine.begin() as conn:
+        tables = conn.execute(
+            sa.text(
+                "SELECT format('%I', c.relname) FROM pg_class c "
+                "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') "
+                "AND NOT c.relispartition "
+                "AND c.relname NOT IN ('alembic_version', 'instrument_currencies')"
+            )
+        ).scalars()
+        filled = [
+            t
+            for t in tables
+            if conn.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {t})")).scalar()
+        ]
+        if filled:
+            conn.execute(sa.text(f"TRUNCATE {', '.join(filled)} RESTART IDENTITY CASCADE"))
+
+
+def signed_in(server: Flask, email: str = ANALYST) -> FlaskClient:
+    """A test client signed in through the login form."""
+    client = server.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    page = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, page
+    form = {"email": email, "password": PASSWORD, "csrf_token": match.group(1)}
+    assert client.post("/login", data=form).status_code == 302
+    return client
+
+
+def fire(client: FlaskClient, output: str, values: dict[str, Any], trigger: str) -> Any:
+    """POST the callback whose outputs include ``output`` (``id.property``), as dash-renderer
+    would, with ``values`` (``id.property`` → value) for its inputs and states."""
+    dependencies = orjson.loads(client.get("/_dash-dependencies").get_data())
+    [callback] = [
+        dep
+        for dep in dependencies
+        if output in (f"{o['id']}.{o['property']}" for o in _outputs(dep["output"]))
+    ]
+
+    def current(items: list[dict[str, str]]) -> list[dict[str, Any]]:
+        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
+
+    body = {
+        "output": callback["output"],
+        "outputs": split_callback_id(callback["output"]),
+        "inputs": current(callback["inputs"]),
+        "state": current(callback["state"]),
+        "changedPropIds": [trigger],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def _outputs(output: str) -> list[dict[str, str]]:
+    parts = split_callback_id(output)
+    return parts if isinstance(parts, list) else [parts]
+
+
+def updates(response: Any) -> dict[str, Any]:
+    """``{"id.property": value}`` of a callback's answer (properties without ``@hash``)."""
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = orjson.loads(response.get_data())["response"]
+    return {
+        f"{component}.{prop.split('@')[0]}": value
+        for component, props in answer.items()
+        for prop, value in props.items()
+    }
+
+
+def array(data: Any) -> np.ndarray:
+    """A figure's numeric array: plotly sends lists or typed arrays (``bdata``, ``shape``)."""
+    if isinstance(data, dict):
+        raw = base64.b64decode(data["bdata"])
+        values = np.frombuffer(raw, dtype=np.dtype(data["dtype"]))
+        shape = data.get("shape")
+        if shape is not None:
+            dims = shape if isinstance(shape, list) else str(shape).split(",")
+            values = values.reshape([int(d) for d in dims])
+        return values.astype(float)
+    return np.asarray(data, dtype=float)
+
+
+def numbers(data: Any) -> list[float]:
+    """A figure's 1-d numeric array as floats (None as NaN)."""
+    return [float(x) for x in array(data)]
