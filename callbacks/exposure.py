@@ -1,0 +1,237 @@
+"""Exposure page: the heatmap and its drill-down, utilisation, concentration and exposure over
+time (``app.queries.exposure``), and the admins' limit form (``app.limits.set_limit``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import dash
+import pandas as pd
+import plotly.graph_objects as go
+from dash import Input, Output, State, ctx, html, no_update
+
+from app.auth.permissions import Permission
+from app.charts import exposure as charts
+from app.limits_admin import symbol_limits
+from app.queries.exposure import (
+    exposure_cell_orders,
+    exposure_heatmap,
+    exposure_now,
+    exposure_over_time,
+)
+from app.queries.filters import BUCKET_WIDTHS, Bucket, Filter, FilterError, parse_bucket
+from callbacks import transaction
+from callbacks.admin_limits import save as save_limit
+from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
+from pages.ids import exposure as ids
+from tradedash.auth import require_permission, require_role
+
+PAGE_SIZE = 25
+DEFAULT_BUCKET: Bucket = "15m"
+
+
+def clock() -> dt.datetime:
+    """The present; tests replace it to look at a simulated stream from its own time."""
+    return dt.datetime.now(dt.UTC)
+
+
+def window_filter(window: str | None, symbols: list[str] | None) -> Filter:
+    """The filter bar's values as the read models' Filter, ending now (only symbols apply)."""
+    return filter_from_inputs(window, symbols, now=clock())
+
+
+def cell_of(click: dict[str, Any] | None) -> tuple[str, dt.datetime] | None:
+    """The (symbol, bucket start) of a clicked heatmap cell, or None for any other click."""
+    points = (click or {}).get("points") or []
+    if not points or "y" not in points[0] or "x" not in points[0]:
+        return None
+    start = pd.Timestamp(points[0]["x"])
+    start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    return str(points[0]["y"]), start.to_pydatetime()
+
+
+def cell_rows(fills: pd.DataFrame) -> list[dict[str, Any]]:
+    """The drill-down grid's rows."""
+    return [
+        {
+            "row_id": f"{fill.order_id}-{i}",
+            "fill_time": pd.Timestamp(fill.fill_ts).tz_convert("UTC").strftime("%H:%M:%S.%f")[:-3],
+            "order_id": fill.order_id,
+            "account_id": fill.account_id,
+            "segment": fill.client_segment or "unknown",
+            "side": fill.side,
+            "fill_qty": float(fill.fill_qty),
+            "fill_price": float(fill.fill_price),
+            "position_delta": float(fill.position_delta),
+            "rule": f"{fill.rule_id} v{fill.rule_version}",
+        }
+        for i, fill in enumerate(fills.itertuples(index=False))
+    ]
+
+
+def total_line(now: pd.DataFrame, at: dt.datetime) -> html.Div:
+    """One sentence with the total notional and the symbols over their limit."""
+    total = float(now["notional_usd"].astype("float64").sum(skipna=True))
+    over = now[now["utilisation"].astype("float64") >= 1.0]["symbol"].tolist()
+    unknown = now[now["unconverted"]]["symbol"].tolist()
+    parts: list[Any] = [
+        html.Strong(f"{total:,.0f} USD"),
+        f" of notional exposure at {at.strftime('%Y-%m-%d %H:%M')} UTC. ",
+        f"Over the limit: {', '.join(over)}. " if over else "No symbol is over its limit. ",
+    ]
+    if unknown:
+        parts.append(f"Without a price or USD rate (not counted): {', '.join(unknown)}.")
+    return html.Div(parts, className="bg-white border rounded px-3 py-2")
+
+
+def _problem(error: FilterError) -> go.Figure:
+    return charts.empty_figure(f"Cannot show this: {error}")
+
+
+def register(app: dash.Dash) -> None:
+    _register_charts(app)
+    _register_drill_down(app)
+    _register_limit_form(app)
+
+
+def _register_charts(app: dash.Dash) -> None:
+    @app.callback(Output(ids.SYMBOLS, "options"), Input(ids.WINDOW, "id"))
+    @require_role("analyst")
+    def load_options(_id: str) -> list[str]:
+        return dimension_values()["symbols"]
+
+    @app.callback(
+        Output(ids.HEATMAP, "figure"),
+        Input(ids.WINDOW, "value"),
+        Input(ids.SYMBOLS, "value"),
+        Input(ids.BUCKET, "value"),
+        Input(ids.MEASURE, "value"),
+        Input(ids.LIMITS_CHANGED, "data"),
+    )
+    @require_role("analyst")
+    def show_heatmap(
+        window: str | None,
+        symbols: list[str] | None,
+        bucket: str | None,
+        measure: str | None,
+        _c: int,
+    ) -> go.Figure:
+        measure = "utilisation" if measure == "utilisation" else "net"
+        try:
+            f = window_filter(window, symbols)
+            with engine().connect() as conn:
+                matrix = exposure_heatmap(conn, f, parse_bucket(bucket or DEFAULT_BUCKET), measure)
+        except FilterError as error:
+            return _problem(error)
+        return charts.exposure_heatmap(matrix, measure)
+
+    @app.callback(
+        Output(ids.UTILISATION, "figure"),
+        Output(ids.CONCENTRATION, "figure"),
+        Output(ids.TOTAL, "children"),
+        Input(ids.WINDOW, "value"),
+        Input(ids.SYMBOLS, "value"),
+        Input(ids.LIMITS_CHANGED, "data"),
+    )
+    @require_role("analyst")
+    def show_now(
+        window: str | None, symbols: list[str] | None, _c: int
+    ) -> tuple[go.Figure, go.Figure, Any]:
+        f = window_filter(window, symbols)
+        with engine().connect() as conn:
+            now = exposure_now(conn, f)
+        return charts.utilisation_bars(now), charts.concentration_pie(now), total_line(now, f.end)
+
+    @app.callback(
+        Output(ids.OVER_TIME, "figure"),
+        Input(ids.WINDOW, "value"),
+        Input(ids.SYMBOLS, "value"),
+        Input(ids.BUCKET, "value"),
+        Input(ids.LIMITS_CHANGED, "data"),
+    )
+    @require_role("analyst")
+    def show_over_time(
+        window: str | None, symbols: list[str] | None, bucket: str | None, _c: int
+    ) -> go.Figure:
+        try:
+            f = window_filter(window, symbols)
+            with engine().connect() as conn:
+                over_time = exposure_over_time(conn, f, parse_bucket(bucket or DEFAULT_BUCKET))
+        except FilterError as error:
+            return _problem(error)
+        return charts.exposure_lines(over_time)
+
+
+def _register_drill_down(app: dash.Dash) -> None:
+    @app.callback(
+        Output(ids.CELL_TITLE, "children"),
+        Output(ids.CELL_GRID, "rowData"),
+        Output(ids.CELL_PAGES, "max_value"),
+        Output(ids.CELL_PAGES, "active_page"),
+        Input(ids.HEATMAP, "clickData"),
+        Input(ids.CELL_PAGES, "active_page"),
+        State(ids.WINDOW, "value"),
+        State(ids.BUCKET, "value"),
+        prevent_initial_call=True,
+    )
+    @require_role("analyst")
+    def show_cell(
+        click: dict[str, Any] | None, page: int | None, window: str | None, bucket: str | None
+    ) -> tuple[Any, list[dict[str, Any]], int, int]:
+        cell = cell_of(click)
+        if cell is None:
+            raise dash.exceptions.PreventUpdate
+        symbol, start = cell
+        page = int(page or 1) if ctx.triggered_id == ids.CELL_PAGES else 1
+        # The last bucket ends at the window's end (now), not a whole width later.
+        end = min(start + BUCKET_WIDTHS[parse_bucket(bucket or DEFAULT_BUCKET)], clock())
+        if end <= start:
+            return "That bucket has not started yet.", [], 1, 1
+        with engine().connect() as conn:
+            fills, total = exposure_cell_orders(conn, symbol, start, end - start, page, PAGE_SIZE)
+        span = f"{symbol}, {start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC"
+        if total == 0:
+            return f"{span}: no B-book fills; the position was carried over.", [], 1, 1
+        change = float(fills["position_delta"].sum()) if total <= PAGE_SIZE else None
+        summary = f"{span}: {total:,} B-book fill{'s' if total != 1 else ''}"
+        if change is not None:
+            summary += f", net position change {change:+,.2f}"
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        return summary + ".", cell_rows(fills), pages, page
+
+
+def _register_limit_form(app: dash.Dash) -> None:
+    @app.callback(Output(ids.LIMIT_SYMBOL_OPTIONS, "children"), Input(ids.LIMITS_CHANGED, "data"))
+    @require_permission(Permission.MANAGE_LIMITS)
+    def list_symbols(_changes: int) -> list[html.Option]:
+        with transaction() as db:
+            return [html.Option(value=limit.symbol) for limit in symbol_limits(db)]
+
+    @app.callback(
+        output={
+            "symbol_invalid": Output(ids.LIMIT_SYMBOL, "invalid"),
+            "symbol_feedback": Output(ids.LIMIT_SYMBOL_FEEDBACK, "children"),
+            "limit_invalid": Output(ids.LIMIT_USD, "invalid"),
+            "limit_feedback": Output(ids.LIMIT_USD_FEEDBACK, "children"),
+            "status": Output(ids.LIMIT_STATUS, "children"),
+            "status_color": Output(ids.LIMIT_STATUS, "color"),
+            "status_open": Output(ids.LIMIT_STATUS, "is_open"),
+            "changes": Output(ids.LIMITS_CHANGED, "data"),
+        },
+        inputs={
+            "_clicks": Input(ids.LIMIT_SAVE, "n_clicks"),
+            "symbol": State(ids.LIMIT_SYMBOL, "value"),
+            "limit": State(ids.LIMIT_USD, "value"),
+            "changes": State(ids.LIMITS_CHANGED, "data"),
+        },
+        prevent_initial_call=True,
+    )
+    @require_permission(Permission.MANAGE_LIMITS)
+    def on_save(
+        _clicks: int, symbol: str | None, limit: object, changes: int | None
+    ) -> dict[str, Any]:
+        out = save_limit(symbol or "", limit)
+        out["changes"] = no_update if out["changes"] is no_update else (changes or 0) + 1
+        return out

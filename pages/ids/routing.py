@@ -1,0 +1,22 @@
+"""Component IDs of the Routing page (pages/routing.py)."""
+
+FILTERS = "routing-filter"
+"""Prefix of the shared filter bar's ids (``pages/filter_bar.py``)."""
+WINDOW = f"{FILTERS}-window"
+SYMBOLS = f"{FILTERS}-symbols"
+LPS = f"{FILTERS}-lps"
+BOOKS = f"{FILTERS}-books"
+RULES = f"{FILTERS}-rules"
+BUCKET = f"{FILTERS}-bucket"
+
+SUMMARY = "routing-summary"
+FLOW = "routing-flow"
+SHARES = "routing-shares"
+SHARE_MEASURE = "routing-share-measure"
+REJECTS = "routing-rejects"
+
+DECISIONS_RULE = "routing-decisions-rule"
+DECISIONS_GRID = "routing-decisions-grid"
+DECISIONS_PAGES = "routing-decisions-pages"
+DECISIONS_COUNT = "routing-decisions-count"
+DECISION_DETAIL = "routing-decision-detail"
