@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from ingest.conftest import NOW, STREAM, api_token, produce, run_ingest_process
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
+from page_data import empty_tables
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from werkzeug.test import TestResponse
@@ -36,25 +37,6 @@ pytestmark = pytest.mark.integration
 DOC = "urn:tradedash:openapi"
 WINDOW = {"start": "2026-11-24T12:00:00Z", "end": "2026-11-24T15:00:00Z"}
 CATCH_ALL = "/api/v1/<path:rest>"
-
-
-def _empty_tables(engine: sa.Engine) -> None:
-    with engine.begin() as conn:
-        tables = conn.execute(
-            sa.text(
-                "SELECT format('%I', c.relname) FROM pg_class c "
-                "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') "
-                "AND NOT c.relispartition "
-                "AND c.relname NOT IN ('alembic_version', 'instrument_currencies')"
-            )
-        ).scalars()
-        filled = [
-            t
-            for t in tables
-            if conn.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {t})")).scalar()
-        ]
-        if filled:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(filled)} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(scope="module")
@@ -76,14 +58,14 @@ def oa_settings(base_settings: Settings, database_url: str) -> Iterator[Settings
 @pytest.fixture(scope="module")
 def ingested(oa_settings: Settings, engine: sa.Engine) -> Iterator[sa.Engine]:
     """The simulated stream through Kafka and the real ingest process, markouts computed."""
-    _empty_tables(engine)
+    empty_tables(engine)
     produce(oa_settings, list(generate_messages(STREAM, NOW.timestamp())))
     run_ingest_process(oa_settings)
     with engine.begin() as conn:
         while compute_markouts(conn, batch_size=500, now=NOW) > 0:
             pass
     yield engine
-    _empty_tables(engine)
+    empty_tables(engine)
 
 
 @pytest.fixture(scope="module")

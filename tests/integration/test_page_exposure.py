@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from page_data import empty_tables as truncate
 from sqlalchemy.orm import Session
 from test_admin_pages import _clear_pages, _signed_in, _updates
 from test_page_routing import CLOCK, figure, fire, ingest_stream, same_numbers
-from test_page_routing import truncate_filled_tables as truncate
 
 import callbacks.exposure
 from app.audit import Actor

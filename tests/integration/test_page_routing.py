@@ -18,6 +18,7 @@ from dash._utils import split_callback_id
 from flask import Flask
 from flask.testing import FlaskClient
 from ingest.conftest import NOW, STREAM, produce, run_ingest_process
+from page_data import empty_tables
 from sqlalchemy.orm import Session
 from test_admin_pages import PASSWORD, _clear_pages, _signed_in, _updates
 
@@ -39,29 +40,10 @@ CLOCK = NOW + dt.timedelta(minutes=5)
 """The page's "now": just after the stream (which may lie in the machine clock's future)."""
 
 
-def truncate_filled_tables(engine: sa.Engine) -> None:
-    with engine.begin() as conn:
-        tables = conn.execute(
-            sa.text(
-                "SELECT format('%I', c.relname) FROM pg_class c "
-                "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') "
-                "AND NOT c.relispartition "
-                "AND c.relname NOT IN ('alembic_version', 'instrument_currencies')"
-            )
-        ).scalars()
-        filled = [
-            t
-            for t in tables
-            if conn.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {t})")).scalar()
-        ]
-        if filled:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(filled)} RESTART IDENTITY CASCADE"))
-
-
 def ingest_stream(settings: Settings, engine: sa.Engine, prefix: str) -> Settings:
     """The simulated stream through private Kafka topics and the real ingest process, with
     one user per role (``<role>@<prefix>.example``); the caller deletes the topics."""
-    truncate_filled_tables(engine)
+    empty_tables(engine)
     run = uuid.uuid4().hex[:8]
     private = settings.model_copy(
         update={"topic_prefix": f"{prefix}{run}.", "consumer_group": f"{prefix}-{run}"}
@@ -146,7 +128,7 @@ def routing_server(
     app.server.extensions["tradedash"].close()
     _clear_pages()
     delete_topics(settings)
-    truncate_filled_tables(engine)
+    empty_tables(engine)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from ingest.conftest import produce, run_ingest_process
+from page_data import empty_tables
 from sqlalchemy.orm import Session
 
 from app.audit import Actor
@@ -44,25 +45,6 @@ def _rfc3339(t: dt.datetime) -> str:
 
 
 WINDOW = {"start": _rfc3339(START), "end": _rfc3339(END)}
-
-
-def _truncate_filled_tables(engine: sa.Engine) -> None:
-    with engine.begin() as conn:
-        tables = conn.execute(
-            sa.text(
-                "SELECT format('%I', c.relname) FROM pg_class c "
-                "WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') "
-                "AND NOT c.relispartition "
-                "AND c.relname NOT IN ('alembic_version', 'instrument_currencies')"
-            )
-        ).scalars()
-        filled = [
-            t
-            for t in tables
-            if conn.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {t})")).scalar()
-        ]
-        if filled:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(filled)} RESTART IDENTITY CASCADE"))
 
 
 @dataclass
@@ -95,7 +77,7 @@ def rx_settings(base_settings: Settings, database_url: str) -> Iterator[Settings
 @pytest.fixture(scope="module")
 def rx_raw(rx_settings: Settings, engine: sa.Engine) -> Iterator[Raw]:
     """The simulated stream, produced to Kafka and ingested by the real consumer process."""
-    _truncate_filled_tables(engine)
+    empty_tables(engine)
     produce(rx_settings, list(generate_messages(STREAM, NOW.timestamp())))
     run_ingest_process(rx_settings)
     with engine.connect() as conn:
@@ -105,7 +87,7 @@ def rx_raw(rx_settings: Settings, engine: sa.Engine) -> Iterator[Raw]:
             pd.read_sql(sa.text("SELECT symbol, ts, mid FROM quote_mid_1s ORDER BY ts"), conn),
         )
     yield raw
-    _truncate_filled_tables(engine)
+    empty_tables(engine)
 
 
 @pytest.fixture(scope="module")
