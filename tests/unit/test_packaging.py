@@ -284,7 +284,11 @@ def test_dockerfile_healthcheck_hits_the_health_endpoint() -> None:
     assert "/api/v1/health" in (DOCKER_DIR / "healthcheck.py").read_text()
 
 
-def test_dockerfile_default_command_is_gunicorn_serving_the_wsgi_app() -> None:
+def test_dockerfile_default_command_is_gunicorn_serving_the_wsgi_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [n for n in os.environ if n.startswith("TRADEDASH_")]:
+        monkeypatch.delenv(name)  # the image's defaults, not this shell's
     runtime = _stages(DOCKERFILE)[-1]
     cmds = [rest for keyword, rest in runtime if keyword == "CMD"]
     assert cmds, "no CMD in the runtime stage"

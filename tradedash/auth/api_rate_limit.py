@@ -11,6 +11,7 @@ import time
 
 import redis
 from flask import Response, current_app
+from sqlalchemy.engine import make_url
 
 from tradedash.api.errors import error_response
 
@@ -25,7 +26,9 @@ def over_limit(principal: Principal) -> tuple[Response, int] | None:
     resources = current_app.extensions["tradedash"]
     limit = resources.settings.api_rate_limit_per_minute
     window = int(time.time()) // WINDOW_S
-    key = f"td:ratelimit:api:{principal.kind}:{principal.id}:{window}"
+    # Token ids are per database: the database name keeps environments sharing a Redis apart.
+    database = make_url(resources.settings.database_url).database
+    key = f"td:ratelimit:api:{database}:{principal.kind}:{principal.id}:{window}"
     try:
         pipe = resources.redis.pipeline()
         pipe.incr(key)
