@@ -31,10 +31,15 @@ FROM stage_positions ON CONFLICT DO NOTHING
 INSERT_EXECUTIONS = """
 WITH inserted AS (
     INSERT INTO executions SELECT * FROM stage_executions ON CONFLICT DO NOTHING
-    RETURNING event_id, ts, order_id
+    RETURNING event_id, ts, order_id, lp, status
+), pending AS (
+    INSERT INTO exec_pending (event_id, ts, order_id)
+    SELECT event_id, ts, order_id FROM inserted
 )
-INSERT INTO exec_pending (event_id, ts, order_id) SELECT event_id, ts, order_id FROM inserted
+SELECT lp, status, count(*) FROM inserted GROUP BY lp, status
 """
+"""Stores new executions, queues them for the roll-up, and returns the new ones per LP and
+status (the live counters count only what was really inserted)."""
 
 # An order is searched from a day before to an hour after its execution: the time bounds let
 # PostgreSQL prune partitions instead of probing every day's order_id index.

@@ -46,6 +46,8 @@ class BatchResult:
     duplicates: dict[str, int] = field(default_factory=dict)
     dead_letters: int = 0
     executions_rolled_up: int = 0
+    new_executions: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(lp, status) → executions inserted by this batch (duplicates excluded)."""
 
     @property
     def stored_total(self) -> int:
@@ -137,6 +139,11 @@ class BatchStore:
                 cur.execute(sql.INSERT_POSITIONS.format(columns=", ".join(spec.columns)))
             elif topic_key == "executions":
                 cur.execute(sql.INSERT_EXECUTIONS)
+                new = {(str(r[0]), str(r[1])): int(str(r[2])) for r in cur.fetchall()}
+                result.new_executions = new
+                result.stored[topic_key] = sum(new.values())
+                result.duplicates[topic_key] = len(rows) - result.stored[topic_key]
+                continue
             else:
                 cur.execute(sql.INSERT_PLAIN.format(table=spec.table))
             result.stored[topic_key] = cur.rowcount

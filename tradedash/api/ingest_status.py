@@ -15,7 +15,7 @@ blueprint = Blueprint("ingest_status", __name__)
 
 def _document() -> dict[str, object]:
     resources: Resources = current_app.extensions["tradedash"]
-    return status_document(resources.engine, resources.settings)
+    return status_document(resources.engine, resources.settings, resources.redis)
 
 
 @blueprint.get("/ingest/status")

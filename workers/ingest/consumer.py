@@ -10,7 +10,9 @@ is consumed meanwhile, so nothing unstored is ever committed.
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -81,7 +83,12 @@ class IngestConsumer:
         self.totals = IngestTotals()
         self.assigned = 0
         self.live = (
-            LivePublisher(redis.Redis.from_url(settings.redis_url, socket_timeout=2))
+            LivePublisher(
+                redis.Redis.from_url(settings.redis_url, socket_timeout=2),
+                settings.consumer_group,
+                f"{socket.gethostname()}-{os.getpid()}",
+                self._exposure_snapshot,
+            )
             if publish_live
             else None
         )
@@ -180,6 +187,15 @@ class IngestConsumer:
                 self.totals.latency_samples_ms.append(delay * 1000)
         if self.live is not None:
             self.live.record(result, batch.quotes)
+
+    def _exposure_snapshot(self) -> dict[str, float]:
+        """Net B-book position per symbol (running sum of the minute deltas), for Redis."""
+        conn = self.store.connect()
+        with conn.transaction():
+            rows = conn.execute(
+                "SELECT symbol, sum(net_qty_delta) FROM exposure_1m GROUP BY symbol"
+            ).fetchall()
+        return {str(symbol): float(net) for symbol, net in rows}  # type: ignore[arg-type]
 
     def _commit(self, next_offsets: dict[tuple[str, int], int]) -> None:
         offsets = [TopicPartition(t, p, o) for (t, p), o in next_offsets.items()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
+import redis
 import sqlalchemy as sa
 from confluent_kafka import Consumer, TopicPartition
 
@@ -71,7 +72,20 @@ def topic_counters(engine: sa.Engine, settings: Settings) -> list[TopicCounters]
     return [TopicCounters(*row) for row in rows]
 
 
-def status_document(engine: sa.Engine, settings: Settings) -> dict[str, object]:
+def events_per_second(client: redis.Redis, settings: Settings) -> float | None:
+    """Events stored per second over the consumers' last publish windows (None: unknown)."""
+    from .live import keys
+
+    try:
+        rates = client.hvals(keys(settings.consumer_group)["rates"])
+    except redis.RedisError:
+        return None
+    return round(sum(float(r) for r in rates), 1)
+
+
+def status_document(
+    engine: sa.Engine, settings: Settings, client: redis.Redis | None = None
+) -> dict[str, object]:
     """The body of GET /api/v1/ingest/status."""
     lags = partition_lags(settings)
     counters = {c.topic: c for c in topic_counters(engine, settings)}
@@ -94,6 +108,7 @@ def status_document(engine: sa.Engine, settings: Settings) -> dict[str, object]:
         )
     return {
         "consumer_group": settings.consumer_group,
+        "events_per_second": events_per_second(client, settings) if client else None,
         "lag": sum(t["lag"] for t in topics),
         "topics": topics,
     }

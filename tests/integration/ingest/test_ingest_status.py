@@ -45,5 +45,29 @@ def test_status_reports_lag_counters_and_dead_letters(
             f"{float(expected.valid['orders'])}" in text
         )
         assert client.get("/api/v1/ingest/status").status_code == 401
+
+        # The live state in Redis agrees with the database.
+        import redis
+
+        from workers.ingest.live import keys
+
+        live = keys(ingest_settings.consumer_group)
+        r = redis.Redis.from_url(ingest_settings.redis_url)
+        with committed_db.connect() as conn:
+            attempts = dict(
+                conn.execute(sa.text("SELECT lp, count(*) FROM executions GROUP BY lp")).all()
+            )
+            net = dict(
+                conn.execute(
+                    sa.text("SELECT symbol, sum(net_qty_delta) FROM exposure_1m GROUP BY symbol")
+                ).all()
+            )
+        for lp, count in attempts.items():
+            assert int(r.hget(live["lp"] + lp, "attempts")) == count
+        stored_net = {k.decode(): float(v) for k, v in r.hgetall(live["exposure"]).items()}
+        assert stored_net == pytest.approx(net)
+        assert r.hlen(live["quotes"]) > 0
+        assert isinstance(body["events_per_second"], float)
+        r.close()
     finally:
         server.extensions["tradedash"].close()

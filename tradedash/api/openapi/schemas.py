@@ -379,6 +379,7 @@ RESPONSES: dict[str, Schema] = {
     "IngestStatus": obj(
         {
             "consumer_group": STRING,
+            "events_per_second": NUMBER_OR_NULL,
             "lag": COUNT,
             "topics": array(
                 obj(
