@@ -6,15 +6,16 @@ logged (the database and the token check still protect the data).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 
 import redis
 from flask import Response, current_app
-from sqlalchemy.engine import make_url
 
 from tradedash.api.errors import error_response
 
+from .api import bearer_secret
 from .principal import Principal
 
 log = logging.getLogger(__name__)
@@ -26,9 +27,10 @@ def over_limit(principal: Principal) -> tuple[Response, int] | None:
     resources = current_app.extensions["tradedash"]
     limit = resources.settings.api_rate_limit_per_minute
     window = int(time.time()) // WINDOW_S
-    # Token ids are per database: the database name keeps environments sharing a Redis apart.
-    database = make_url(resources.settings.database_url).database
-    key = f"td:ratelimit:api:{database}:{principal.kind}:{principal.id}:{window}"
+    # Keyed by a digest of the token itself: ids and names are reused (per database, after a
+    # token is revoked), a token's digest is not.
+    digest = hashlib.sha256((bearer_secret() or principal.name).encode()).hexdigest()[:24]
+    key = f"td:ratelimit:api:{digest}:{window}"
     try:
         pipe = resources.redis.pipeline()
         pipe.incr(key)

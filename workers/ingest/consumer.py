@@ -155,6 +155,8 @@ class IngestConsumer:
                     continue
                 self._handle(messages)
         finally:
+            if self.live is not None:
+                self.live.finish()
             self.consumer.close()
             self.store.close()
         return self.totals

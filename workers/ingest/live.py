@@ -76,6 +76,11 @@ class LivePublisher:
         if now - self._last_publish >= self.min_interval:
             self._flush(now)
 
+    def finish(self) -> None:
+        """Publish what is pending, with a fresh exposure snapshot (on shutdown)."""
+        self._last_exposure = float("-inf")
+        self._flush(time.monotonic())
+
     def _exposure_or_nothing(self) -> dict[str, float]:
         assert self.exposure is not None
         try:
