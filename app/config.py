@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     smtp_sender: str = "tradedash@localhost"
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    """``starttls`` upgrades a plain connection, ``tls`` connects with TLS (SMTPS, port 465)."""
+    smtp_timeout_s: float = Field(default=10.0, gt=0, le=300)
 
     secret_key: SecretStr | None = None
     api_rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)

@@ -1,0 +1,1 @@
+"""Outgoing e-mail: one SMTP sender shared by alert notifications and scheduled reports."""

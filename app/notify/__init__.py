@@ -1,0 +1,1 @@
+"""Alert notifications: channels (e-mail, webhook, Slack, Teams, PagerDuty, SMS, in-app)."""

@@ -1,0 +1,23 @@
+"""Notification channels and the delivery log.
+
+Revision ID: a1e7c3100002
+Revises: a1e7c3000001
+Create Date: 2026-11-24 13:10:00+00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "a1e7c3100002"
+down_revision: str | Sequence[str] | None = "a1e7c3000001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

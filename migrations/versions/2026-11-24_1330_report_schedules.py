@@ -1,0 +1,23 @@
+"""Scheduled reports: schedules and their run log.
+
+Revision ID: a1e7c3300004
+Revises: a1e7c3200003
+Create Date: 2026-11-24 13:30:00+00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "a1e7c3300004"
+down_revision: str | Sequence[str] | None = "a1e7c3200003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
