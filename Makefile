@@ -6,7 +6,9 @@ PYTEST := $(VENV)/bin/pytest
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap services-up services-down services-status migrate demo test test-unit \
-        test-integration test-browser test-timescale lint format compose-check bench-ingest
+        test-integration test-browser test-timescale lint format compose-check bench-ingest \
+        bench-exports bench-alerts \
+        bench-ui bench-queries
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -63,3 +65,16 @@ compose-check: bootstrap ## validate docker-compose.yml (no Docker engine runs h
 
 bench-ingest: services-up ## ingest benchmark (not part of the tests)
 	@$(VENV)/bin/python -m workers.ingest.bench
+
+bench-queries: services-up ## read models vs naive SQL on 30 days of history, one JSON line (not a test)
+	@$(VENV)/bin/python -m workers.bench_queries $(BENCH_QUERIES_ARGS)
+
+bench-alerts: services-up ## alert engine: 1,000 rules at 20k events/s, event->firing p99 (not in the tests)
+	@$(VENV)/bin/python -m workers.alerts.bench
+
+bench-ui: services-up ## page-ready, callback p95 and live-delta times in Chromium (not in the tests)
+	@$(VENV)/bin/python -m workers.bench_ui
+
+bench-exports: services-up ## export benchmark: CSV of 1 M executions, Excel of 100 k (not a test)
+	@$(VENV)/bin/python -m workers.exports_bench
+	@$(VENV)/bin/python -m workers.reports_bench

@@ -59,6 +59,46 @@ class Settings(BaseSettings):
     """``starttls`` upgrades a plain connection, ``tls`` connects with TLS (SMTPS, port 465)."""
     smtp_timeout_s: float = Field(default=10.0, gt=0, le=300)
 
+    # Alert notification delivery (app/notify, docs/notifications.md).
+    notify_http_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    """Timeout of one webhook / Slack / Teams / PagerDuty / SMS request."""
+    notify_max_attempts: int = Field(default=8, ge=1, le=20)
+    """Attempts per delivery before it is marked failed (retries back off exponentially)."""
+    notify_backoff_base_s: float = Field(default=2.0, gt=0, le=60)
+    """Wait before the first retry; it doubles per attempt (with jitter) up to 5 minutes."""
+    notify_sms_base_url: str = "https://api.twilio.com"
+    """Base URL of the Twilio-style SMS / voice API (a channel may override it)."""
+    notify_push_base_url: str = "https://notify.twilio.com"
+    """Base URL of the Twilio-Notify-style push API (a channel may override it)."""
+    notify_pagerduty_url: str = "https://events.pagerduty.com/v2/enqueue"
+    """PagerDuty Events API v2 endpoint (a channel may override it)."""
+    notify_dashboard_url: str = "http://127.0.0.1:8050"
+    """Public address of the dashboard, for links in notifications."""
+
+    # Alert engine (app/alerts, workers/alerts, docs/alerting.md).
+    alerts_business_hours: str = Field(default="0-4 08-18", pattern=r"^[0-6,-]+ \d{1,2}-\d{1,2}$")
+    """Business hours in UTC: weekdays (0 = Monday) and hours ``[start, end)``."""
+    alerts_idle_interval_s: float = Field(default=5.0, gt=0, le=600)
+    """The evaluator runs a pass at least this often even when no ingest batch arrives."""
+    alerts_tick_s: float = Field(default=15.0, gt=0, le=3600)
+    """Period of the Celery beat tick for time-based rules and escalations."""
+
+    # Exports (app/exports, docs/exports.md).
+    export_dir: Path | None = None
+    """Where finished export jobs keep their files (default: ``<data_dir>/exports``)."""
+    max_export_window_days: int = Field(default=366, ge=1, le=400)
+    """A longer export window is refused (400); split it into several exports."""
+    sync_export_row_limit: int = Field(default=50_000, ge=1, le=10_000_000)
+    """The app downloads an export of at most this many rows at once, larger ones run as jobs."""
+    export_queue: str = "exports"
+    """The Celery queue export jobs are sent to."""
+
+    # Scheduled reports (app/reports, docs/reports.md).
+    report_webhook_secret: SecretStr | None = None
+    """HMAC-SHA256 key of the report completion webhooks (default: a key derived from
+    ``secret_key``)."""
+    report_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+
     secret_key: SecretStr | None = None
     api_rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
     """Requests one API token may make per minute before getting 429."""
@@ -66,6 +106,16 @@ class Settings(BaseSettings):
     """HMAC key that turns client ids into stored pseudonyms; keep it stable and secret."""
     timezone: str = "UTC"
     reporting_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+
+    # Compliance reports and checks (app/compliance, docs/compliance.md).
+    executing_entity_lei: str = Field(default="TRADEDASHBROKER00000", pattern=r"^[A-Z0-9]{20}$")
+    """LEI of the firm, reported as the executing entity of each transaction (RTS 22)."""
+    venue_mics: dict[str, str] = Field(default_factory=dict)
+    """Venue (LP) name → ISO 10383 MIC; venues without one are reported as ``XOFF``."""
+    completeness_order_wait_s: float = Field(default=60.0, gt=0, le=86_400)
+    """An order with no execution this long after routing is reported incomplete."""
+    clock_skew_tolerance_s: float = Field(default=1.0, ge=0, le=3600)
+    """How far ``sent_ts`` may lie after ``ts`` (or before the order) before it is skew."""
 
     @model_validator(mode="after")
     def _fill_local_defaults(self) -> Settings:
@@ -86,11 +136,23 @@ class Settings(BaseSettings):
         return {key: f"{self.topic_prefix}te.{key}.v1" for key in TOPIC_KEYS}
 
     @property
+    def exports_path(self) -> Path:
+        """The folder of export job files."""
+        return self.export_dir or self.data_dir / "exports"
+
+    @property
     def flask_secret_key(self) -> str:
         """The secret that signs sessions; a fixed development value outside production."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         return DEV_SECRET_KEY
+
+    @property
+    def report_webhook_key(self) -> bytes:
+        """The key that signs report completion webhooks."""
+        if self.report_webhook_secret is not None:
+            return self.report_webhook_secret.get_secret_value().encode()
+        return f"report-webhook:{self.flask_secret_key}".encode()
 
     @property
     def client_pseudonym_key(self) -> bytes:

@@ -14,6 +14,8 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from app.auth.permissions import Permission
 from app.charts import exposure as charts
+from app.charts.theme import empty_figure
+from app.formatting import local_time, money
 from app.limits_admin import symbol_limits
 from app.queries.exposure import (
     exposure_cell_orders,
@@ -27,6 +29,7 @@ from callbacks.admin_limits import save as save_limit
 from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
 from pages.ids import exposure as ids
 from tradedash.auth import require_permission, require_role
+from tradedash.preferences import current_timezone, current_viewer
 
 PAGE_SIZE = 25
 DEFAULT_BUCKET: Bucket = "15m"
@@ -52,12 +55,14 @@ def cell_of(click: dict[str, Any] | None) -> tuple[str, dt.datetime] | None:
     return str(points[0]["y"]), start.to_pydatetime()
 
 
-def cell_rows(fills: pd.DataFrame) -> list[dict[str, Any]]:
-    """The drill-down grid's rows."""
+def cell_rows(fills: pd.DataFrame, timezone: str = "UTC") -> list[dict[str, Any]]:
+    """The drill-down grid's rows (fill times in ``timezone``)."""
     return [
         {
             "row_id": f"{fill.order_id}-{i}",
-            "fill_time": pd.Timestamp(fill.fill_ts).tz_convert("UTC").strftime("%H:%M:%S.%f")[:-3],
+            "fill_time": local_time(
+                pd.Timestamp(fill.fill_ts).to_pydatetime(), timezone, "%H:%M:%S"
+            ),
             "order_id": fill.order_id,
             "account_id": fill.account_id,
             "segment": fill.client_segment or "unknown",
@@ -71,14 +76,23 @@ def cell_rows(fills: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def total_line(now: pd.DataFrame, at: dt.datetime) -> html.Div:
-    """One sentence with the total notional and the symbols over their limit."""
-    total = float(now["notional_usd"].astype("float64").sum(skipna=True))
-    over = now[now["utilisation"].astype("float64") >= 1.0]["symbol"].tolist()
-    unknown = now[now["unconverted"]]["symbol"].tolist()
+def total_line(
+    now: pd.DataFrame, at: dt.datetime, timezone: str = "UTC", currency: str = "USD"
+) -> html.Div:
+    """One sentence with the total notional (in ``currency`` when every position converts to
+    it, else USD) and the symbols over their limit."""
+    in_usd = now["notional_usd"].astype("float64")
+    converted = now["notional"].astype("float64")
+    if currency != "USD" and converted.notna().sum() == in_usd.notna().sum():
+        total = money(float(converted.sum(skipna=True)), currency)
+    else:
+        total = money(float(in_usd.sum(skipna=True)), "USD")
+    # .loc: an empty mask must select no rows, not be taken for a list of columns.
+    over = now.loc[now["utilisation"].astype("float64") >= 1.0, "symbol"].tolist()
+    unknown = now.loc[now["unconverted"].astype(bool), "symbol"].tolist()
     parts: list[Any] = [
-        html.Strong(f"{total:,.0f} USD"),
-        f" of notional exposure at {at.strftime('%Y-%m-%d %H:%M')} UTC. ",
+        html.Strong(total),
+        f" of notional exposure at {local_time(at, timezone, '%Y-%m-%d %H:%M')}. ",
         f"Over the limit: {', '.join(over)}. " if over else "No symbol is over its limit. ",
     ]
     if unknown:
@@ -87,7 +101,7 @@ def total_line(now: pd.DataFrame, at: dt.datetime) -> html.Div:
 
 
 def _problem(error: FilterError) -> go.Figure:
-    return charts.empty_figure(f"Cannot show this: {error}")
+    return empty_figure(f"Cannot show this: {error}", height=charts.HEIGHT)
 
 
 def register(app: dash.Dash) -> None:
@@ -140,9 +154,11 @@ def _register_charts(app: dash.Dash) -> None:
         window: str | None, symbols: list[str] | None, _c: int
     ) -> tuple[go.Figure, go.Figure, Any]:
         f = window_filter(window, symbols)
+        viewer = current_viewer()
         with engine().connect() as conn:
-            now = exposure_now(conn, f)
-        return charts.utilisation_bars(now), charts.concentration_pie(now), total_line(now, f.end)
+            now = exposure_now(conn, f, currency=viewer.currency)
+        total = total_line(now, f.end, viewer.timezone, viewer.currency)
+        return charts.utilisation_bars(now), charts.concentration_pie(now), total
 
     @app.callback(
         Output(ids.OVER_TIME, "figure"),
@@ -191,7 +207,9 @@ def _register_drill_down(app: dash.Dash) -> None:
             return "That bucket has not started yet.", [], 1, 1
         with engine().connect() as conn:
             fills, total = exposure_cell_orders(conn, symbol, start, end - start, page, PAGE_SIZE)
-        span = f"{symbol}, {start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC"
+        timezone = current_timezone()
+        span = f"{symbol}, {local_time(start, timezone, '%Y-%m-%d %H:%M')}–"
+        span += local_time(end, timezone, "%H:%M")
         if total == 0:
             return f"{span}: no B-book fills; the position was carried over.", [], 1, 1
         change = float(fills["position_delta"].sum()) if total <= PAGE_SIZE else None
@@ -199,7 +217,7 @@ def _register_drill_down(app: dash.Dash) -> None:
         if change is not None:
             summary += f", net position change {change:+,.2f}"
         pages = max(1, math.ceil(total / PAGE_SIZE))
-        return summary + ".", cell_rows(fills), pages, page
+        return summary + ".", cell_rows(fills, timezone), pages, page
 
 
 def _register_limit_form(app: dash.Dash) -> None:

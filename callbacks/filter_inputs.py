@@ -1,15 +1,27 @@
-"""Filter-bar values (see ``pages/filter_bar.py``) turned into a read-model Filter."""
+"""Filter-bar values (see ``pages/filter_bar.py``) turned into a read-model Filter; the bars'
+URL sync and their saved-view controls."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
 
+import dash
+import orjson
+from dash import MATCH, Input, Output, State, ctx
 from flask import current_app
 from sqlalchemy import Engine, text
 
+from app.filter_state import parse_query_string
 from app.queries.filters import Filter
+from app.user_settings import save_ui_preferences, save_view, ui_preferences, view_name_problem
+from callbacks import signed_in_user, transaction
+from pages.filter_bar import BARS, view_id, view_links
+from tradedash.auth import current_actor, require_role
 
-WINDOW_LENGTHS = {
+WINDOW_LENGTHS: dict[str, dt.timedelta] = {
     "15m": dt.timedelta(minutes=15),
     "1h": dt.timedelta(hours=1),
     "24h": dt.timedelta(hours=24),
@@ -64,3 +76,68 @@ def dimension_values(days: int = 30) -> dict[str, list[str]]:
             ),
             "rules": distinct("SELECT DISTINCT rule_id FROM rules ORDER BY 1"),
         }
+
+
+def register(app: dash.Dash) -> None:
+    for bar in BARS.values():
+        _register_url_sync(app, bar.prefix, bar.fields)
+    _register_views(app)
+
+
+def _register_url_sync(app: dash.Dash, prefix: str, fields: tuple[str, ...]) -> None:
+    # In the browser: the URL follows the bar (history.replaceState, so no page reload and no
+    # history entry per change); the page's layout(**query) reads it back on a reload.
+    names = orjson.dumps(list(fields)).decode()
+    app.clientside_callback(
+        f"function() {{ return window.tdFilters.sync({names}, Array.from(arguments)); }}",
+        Output(view_id("url", prefix), "data"),
+        [Input(f"{prefix}-{name}", "value") for name in fields],
+    )
+
+
+def _register_views(app: dash.Dash) -> None:
+    app.clientside_callback(
+        "function(url) { return url ? window.location.origin + url : ''; }",
+        Output(view_id("copy", MATCH), "content"),
+        Input(view_id("url", MATCH), "data"),
+    )
+
+    @app.callback(
+        Output(view_id("status", MATCH), "children"),
+        Output(view_id("menu", MATCH), "children"),
+        Output(view_id("name", MATCH), "value"),
+        Input(view_id("save", MATCH), "n_clicks"),
+        Input(view_id("default", MATCH), "n_clicks"),
+        State(view_id("name", MATCH), "value"),
+        State(view_id("url", MATCH), "data"),
+        prevent_initial_call=True,
+    )
+    @require_role("analyst")
+    def on_view(
+        _save: int | None, _default: int | None, name: str | None, url: str | None
+    ) -> tuple[Any, ...]:
+        prefix = ctx.triggered_id["bar"] if isinstance(ctx.triggered_id, dict) else ""
+        if not url:
+            raise dash.exceptions.PreventUpdate
+        kind = ctx.triggered_id.get("type") if isinstance(ctx.triggered_id, dict) else None
+        if kind == view_id("default", prefix)["type"]:
+            return make_default(url), dash.no_update, dash.no_update
+        problem = view_name_problem(name or "")
+        if problem:
+            return problem, dash.no_update, dash.no_update
+        with transaction() as db:
+            save_view(db, current_actor(), signed_in_user(db), name or "", url)
+        return f"Saved “{(name or '').strip()}”.", view_links(prefix), ""
+
+
+def make_default(url: str) -> str:
+    """Store the filters of ``url`` as the signed-in user's defaults; a message to show."""
+    query = urlsplit(url).query
+    _filters, notices = parse_query_string(query)
+    if notices:
+        return "These filters cannot be a default: " + " ".join(notices)
+    with transaction() as db:
+        user = signed_in_user(db)
+        preferences = dataclasses.replace(ui_preferences(user), default_filters=query)
+        save_ui_preferences(db, current_actor(), user, preferences)
+    return "Default filters saved: pages open with them when a link sets none."

@@ -1,6 +1,9 @@
 """Overview: every five seconds, the KPI cards (``app.queries.overview.desk_kpis``) with volume
 by hour, and, in a second callback that runs beside the first, the LP status board with the
-latest alerts. Each stays well under the interval on a demo-size database."""
+latest alerts. Each stays well under the interval on a demo-size database.
+
+Each answer is also kept in Redis (``app.stale_cache``): while the database cannot be reached
+the page shows the last one under a "stale since …" banner instead of an error."""
 
 from __future__ import annotations
 
@@ -10,14 +13,20 @@ from typing import Any
 import dash
 import pandas as pd
 import plotly.graph_objects as go
-from dash import Input, Output, html
+import redis
+from dash import Input, Output, Patch, State, ctx, html
+from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.charts.execution import volume_by_hour as volume_chart
-from app.charts.theme import STATUS_COLOURS
+from app.charts.theme import STATUS_COLOURS, empty_figure
+from app.formatting import latency_ms, local_time, money, percent
 from app.queries.overview import DeskKpis, desk_kpis, lp_board, recent_alerts, volume_by_hour
+from app.stale_cache import last_good, remember
 from callbacks.filter_inputs import engine, filter_from_inputs
 from pages.ids import overview as ids
 from tradedash.auth import require_role
+from tradedash.preferences import current_timezone
 
 
 def clock() -> dt.datetime:
@@ -25,20 +34,11 @@ def clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _percent(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}%}"
-
-
-def _money(value: float) -> str:
-    sign = "−" if value < 0 else ""
-    return f"{sign}${abs(value):,.0f}"
-
-
 def kpi_texts(kpis: DeskKpis) -> dict[str, tuple[str, str]]:
     """KPI name → (value, note) as the cards show them."""
     a_share = kpis.a_book_share
     split = "–" if a_share is None else f"{a_share:.0%} / {1 - a_share:.0%}"
-    p99 = "–" if kpis.latency_p99_ms is None else f"{kpis.latency_p99_ms:,.1f} ms"
+    p99 = latency_ms(kpis.latency_p99_ms)
     unconverted = (
         f"; {kpis.exposure_unconverted} symbol(s) without a rate left out"
         if kpis.exposure_unconverted
@@ -47,11 +47,11 @@ def kpi_texts(kpis: DeskKpis) -> dict[str, tuple[str, str]]:
     return {
         "orders_rate": (f"{kpis.orders_per_second:,.2f}", "over the last minute"),
         "ab_split": (split, f"A-book / B-book of {kpis.orders:,} orders"),
-        "fill_ratio": (_percent(kpis.fill_ratio), f"of {kpis.attempts:,} attempts"),
-        "reject_rate": (_percent(kpis.reject_rate, 2), f"of {kpis.attempts:,} attempts"),
+        "fill_ratio": (percent(kpis.fill_ratio), f"of {kpis.attempts:,} attempts"),
+        "reject_rate": (percent(kpis.reject_rate, 2), f"of {kpis.attempts:,} attempts"),
         "latency_p99": (p99, "all LPs, from histograms"),
-        "exposure": (_money(kpis.exposure_usd), "B-book, Σ |net| × mid" + unconverted),
-        "pnl_today": (_money(kpis.pnl_today_usd), f"{kpis.trades_today:,} trades since 00:00 UTC"),
+        "exposure": (money(kpis.exposure_usd), "B-book, Σ |net| × mid" + unconverted),
+        "pnl_today": (money(kpis.pnl_today_usd), f"{kpis.trades_today:,} trades since 00:00 UTC"),
     }
 
 
@@ -90,7 +90,7 @@ def lp_lights(board: pd.DataFrame) -> list[Any]:
     return lines
 
 
-def alert_lines(alerts: pd.DataFrame) -> list[Any]:
+def alert_lines(alerts: pd.DataFrame, timezone: str = "UTC") -> list[Any]:
     """The latest alerts, or a muted line saying there are none."""
     if alerts.empty:
         return [html.P("No alerts.", className="text-muted mb-0")]
@@ -98,7 +98,7 @@ def alert_lines(alerts: pd.DataFrame) -> list[Any]:
         html.Div(
             [
                 html.Span(row.severity, className=f"alert-severity alert-{row.severity}"),
-                html.Span(row.fired_at.strftime("%Y-%m-%d %H:%M:%S UTC"), className="alert-time"),
+                html.Span(local_time(row.fired_at, timezone), className="alert-time"),
                 html.Span(row.rule, className="alert-rule"),
                 html.Span(row.message, className="alert-message"),
                 html.Span(row.state, className="alert-state"),
@@ -114,41 +114,133 @@ OUTPUTS: dict[str, Output] = {
     **{f"{name}_note": Output(ids.KPI_NOTE[name], "children") for name in ids.KPI_NAMES},
     "volume": Output(ids.VOLUME, "figure"),
     "updated": Output(ids.UPDATED, "children"),
+    "stale": Output(ids.STALE, "children"),
+    "stale_open": Output(ids.STALE, "is_open"),
+    "shape": Output(ids.VOLUME_SHAPE, "data"),
 }
+UNREACHABLE = "The database cannot be reached"
+
+
+def cache() -> redis.Redis:
+    """The web process's Redis client (for the last good answers)."""
+    client: redis.Redis = current_app.extensions["tradedash"].redis
+    return client
+
+
+def stale_banner(saved_at: dt.datetime, timezone: str) -> str:
+    """The banner over answers served from the cache."""
+    since = local_time(saved_at, timezone)
+    return f"Stale since {since}: {UNREACHABLE.lower()}, these are the last values read."
 
 
 def desk(window: str | None) -> dict[str, Any]:
-    """The KPI cards and volume by hour for ``window`` ending now."""
+    """The KPI cards and volume by hour for ``window`` ending now (the last good ones, marked
+    stale, while the database cannot be reached)."""
     f = filter_from_inputs(window, now=clock())
-    with engine().connect() as conn:
-        kpis = desk_kpis(conn, f)
-        volume = volume_by_hour(conn, f)
+    timezone = current_timezone()
+    key = f"overview:desk:{window or '24h'}"
+    try:
+        with engine().connect() as conn:
+            kpis = desk_kpis(conn, f)
+            volume = volume_by_hour(conn, f)
+    except SQLAlchemyError:
+        return _stale_desk(key, timezone)
     out: dict[str, Any] = {}
     for name, (value, note) in kpi_texts(kpis).items():
         out[f"{name}_value"], out[f"{name}_note"] = value, note
     figure: go.Figure = volume_chart(volume)
-    out.update(volume=figure, updated=f"Updated {f.end:%H:%M:%S} UTC")
-    return out
+    figure.update_layout(uirevision=window or "24h")  # keep the user's zoom across updates
+    out.update(volume=figure, updated=f"Updated {local_time(f.end, timezone, '%H:%M:%S')}")
+    remember(cache(), key, out, now=clock())
+    return {**out, "stale": "", "stale_open": False, "shape": volume_shape(window, figure)}
+
+
+def volume_shape(window: str | None, figure: go.Figure) -> list[Any]:
+    """What the volume chart shows apart from its numbers: window, traces, emptiness."""
+    return [window or "24h", [trace.name for trace in figure.data], len(figure.data) == 0]
+
+
+def patched(out: dict[str, Any], shape_on_screen: list[Any] | None) -> dict[str, Any]:
+    """``out`` with the volume figure sent as a Patch of its traces when the chart on screen
+    already shows the same window and traces (so zoom, selection and legend clicks stay)."""
+    figure = out["volume"]
+    if not isinstance(figure, go.Figure) or out.get("shape") != shape_on_screen:
+        return out
+    patch = Patch()
+    patch["data"] = figure.to_plotly_json()["data"]
+    patch["layout"]["title"] = figure.to_plotly_json()["layout"].get("title")
+    return {**out, "volume": patch}
+
+
+def _stale_desk(key: str, timezone: str) -> dict[str, Any]:
+    cached = last_good(cache(), key)
+    if cached is None:
+        out: dict[str, Any] = {name: "–" for name in OUTPUTS}
+        for name in ids.KPI_NAMES:
+            out[f"{name}_note"] = ""
+        message = f"{UNREACHABLE} and no earlier values are cached."
+        return {
+            **out,
+            "volume": empty_figure(message),
+            "updated": "",
+            "stale": message + " Retrying every few seconds.",
+            "stale_open": True,
+            "shape": None,
+        }
+    banner = stale_banner(cached.saved_at, timezone)
+    return {**cached.value, "stale": banner, "stale_open": True, "shape": None}
 
 
 def register(app: dash.Dash) -> None:
     @app.callback(
         output=OUTPUTS,
-        inputs={"_tick": Input(ids.TICK, "n_intervals"), "window": Input(ids.WINDOW, "value")},
+        inputs={
+            "_tick": Input(ids.TICK, "n_intervals"),
+            "window": Input(ids.WINDOW, "value"),
+            "_live": Input(ids.LIVE, "data"),
+            "shape": State(ids.VOLUME_SHAPE, "data"),
+        },
     )
     @require_role("analyst")
-    def refresh(_tick: int | None, window: str | None) -> dict[str, Any]:
-        return desk(window)
+    def refresh(
+        _tick: int | None, window: str | None, _live: Any = None, shape: list[Any] | None = None
+    ) -> dict[str, Any]:
+        out = desk(window)
+        return out if ctx.triggered_id == ids.WINDOW else patched(out, shape)
+
+    app.clientside_callback(
+        f"""function(status) {{
+            var up = status === "up";
+            return [up ? {ids.LIVE_REFRESH_MS} : {ids.REFRESH_MS},
+                    up ? "live" : "polling every {ids.REFRESH_MS // 1000} s",
+                    "live-badge " + (up ? "live-up" : "live-down")];
+        }}""",
+        Output(ids.TICK, "interval"),
+        Output(ids.LIVE_BADGE, "children"),
+        Output(ids.LIVE_BADGE, "className"),
+        Input(ids.LIVE_STATUS, "data"),
+    )
 
     @app.callback(
         Output(ids.LP_BOARD, "children"),
         Output(ids.ALERTS, "children"),
         Input(ids.TICK, "n_intervals"),
+        Input(ids.LIVE, "data"),
     )
     @require_role("analyst")
-    def refresh_lps(_tick: int | None) -> tuple[list[Any], list[Any]]:
+    def refresh_lps(_tick: int | None, _live: Any = None) -> tuple[Any, Any]:
         at = clock()
-        with engine().connect() as conn:
-            board = lp_board(conn, at)
-            alerts = recent_alerts(conn, at)
-        return lp_lights(board), alert_lines(alerts)
+        try:
+            with engine().connect() as conn:
+                board = lp_board(conn, at)
+                alerts = recent_alerts(conn, at)
+        except SQLAlchemyError:
+            cached = last_good(cache(), "overview:lps")
+            if cached is None:
+                unreachable = [html.P(f"{UNREACHABLE}.", className="text-muted mb-0")]
+                return unreachable, unreachable
+            board_lines, alerts_lines = cached.value
+            return board_lines, alerts_lines
+        answer = (lp_lights(board), alert_lines(alerts, current_timezone()))
+        remember(cache(), "overview:lps", answer, now=at)
+        return answer

@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 from dash import Input, Output, ctx, html
 
 from app.charts import routing as charts
+from app.charts.theme import empty_figure
+from app.formatting import local_time
 from app.metrics.routing import RoutingSummary
 from app.queries.execution import reject_rate_series
 from app.queries.filters import Filter, FilterError, parse_bucket
@@ -22,6 +24,7 @@ from app.queries.routing import routing_decisions, routing_shares_over_time, rou
 from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
 from pages.ids import routing as ids
 from tradedash.auth import require_role
+from tradedash.preferences import current_timezone
 
 PAGE_SIZE = 25
 FILTER_INPUTS = [
@@ -90,14 +93,15 @@ def venue(book: str, lp: object) -> str:
     return "" if lp is None or pd.isna(lp) else str(lp)
 
 
-def decision_rows(decisions: pd.DataFrame) -> list[dict[str, Any]]:
-    """The explorer grid's rows; each carries its rule's conditions for the detail panel."""
+def decision_rows(decisions: pd.DataFrame, timezone: str = "UTC") -> list[dict[str, Any]]:
+    """The explorer grid's rows (times in ``timezone``); each carries its rule's conditions for
+    the detail panel."""
     rows = []
     for d in decisions.itertuples(index=False):
         version = "" if d.rule_version is None or pd.isna(d.rule_version) else int(d.rule_version)
         rows.append(
             {
-                "time": pd.Timestamp(d.ts).tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S"),
+                "time": local_time(pd.Timestamp(d.ts).to_pydatetime(), timezone),
                 "order_id": d.order_id,
                 "account_id": d.account_id,
                 "symbol": d.symbol,
@@ -125,7 +129,7 @@ def decision_detail(row: dict[str, Any]) -> list[Any]:
     facts = [
         ("Order", row.get("order_id")),
         ("Account", row.get("account_id")),
-        ("Routed", f"{row.get('time')} UTC"),
+        ("Routed", row.get("time")),
         ("Rule", f"{row.get('rule')} — {row.get('rule_name') or 'unnamed'}"),
         ("Rule's book", row.get("rule_book") or "—"),
         ("Went to", f"{row.get('book')}-book, {row.get('lp') or '—'}"),
@@ -153,7 +157,7 @@ def decision_detail(row: dict[str, Any]) -> list[Any]:
 
 
 def _problem(error: FilterError) -> go.Figure:
-    return charts.empty_figure(f"Cannot show this: {error}")
+    return empty_figure(f"Cannot show this: {error}", height=charts.HEIGHT)
 
 
 def register(app: dash.Dash) -> None:
@@ -237,7 +241,7 @@ def register(app: dash.Dash) -> None:
             return [], "No orders in this window.", 1, 1
         first = (page - 1) * PAGE_SIZE + 1
         shown = f"Orders {first:,}–{first + len(decisions) - 1:,} of {total:,}, newest first."
-        return decision_rows(decisions), shown, pages, page
+        return decision_rows(decisions, current_timezone()), shown, pages, page
 
     @app.callback(
         Output(ids.DECISION_DETAIL, "children"),

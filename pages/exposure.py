@@ -10,12 +10,14 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from app.auth.permissions import Permission, has_permission
-from pages.filter_bar import filter_bar
+from callbacks.filter_inputs import dimension_values
+from pages.filter_bar import url_bar
 from pages.forms import card, field, grid, page_header, status
 from pages.ids import exposure as ids
 from tradedash.auth import current_role
 
 dash.register_page(__name__, path="/exposure", name="Exposure", order=40)
+FILTERS = url_bar(ids.FILTERS, symbols=True, books=False, bucket="15m")
 
 
 def _column(field: str, header: str, **extra: Any) -> dict[str, Any]:
@@ -28,7 +30,7 @@ _NUMBER = {
     "valueFormatter": {"function": "d3.format(',.2~f')(params.value)"},
 }
 CELL_COLUMNS = [
-    _column("fill_time", "Filled (UTC)", minWidth=150),
+    _column("fill_time", "Filled", minWidth=150),
     _column("order_id", "Order", minWidth=170),
     _column("account_id", "Account", minWidth=100),
     _column("segment", "Segment", minWidth=90),
@@ -118,7 +120,7 @@ def _limit_form() -> dbc.Card:
     )
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: str) -> html.Div:
     limits = dbc.Col(card("Limit utilisation", [_graph(ids.UTILISATION)]), lg=5)
     concentration = dbc.Col(card("Concentration", [_graph(ids.CONCENTRATION, 300)]), lg=4)
     side = (
@@ -134,7 +136,7 @@ def layout(**_query: str) -> html.Div:
                 "against each symbol's limit.",
             ),
             dcc.Store(id=ids.LIMITS_CHANGED, data=0),
-            filter_bar(ids.FILTERS, symbols=[], books=False, bucket="15m"),
+            FILTERS.layout(query, known=dimension_values),
             html.Div(id=ids.TOTAL, className="mb-3"),
             dbc.Row(dbc.Col(_heatmap()), className="g-4 mb-4"),
             dbc.Row(dbc.Col(_drill_down()), className="g-4 mb-4"),

@@ -11,11 +11,13 @@ from dash import dcc, html
 
 from app.charts.scorecard import METRICS, PERCENT_COLUMNS
 from app.charts.theme import GRAPH_CONFIG
-from pages.filter_bar import filter_bar
+from callbacks.filter_inputs import dimension_values
+from pages.filter_bar import url_bar
 from pages.forms import card, grid, page_header
 from pages.ids import lp_scorecards as ids
 
 dash.register_page(__name__, path="/lp-scorecards", name="LP scorecards", order=10)
+FILTERS = url_bar(ids.PREFIX, symbols=True, lps=True, rules=True)
 
 _FORMAT_PERCENT = "params.value == null ? '–' : d3.format('.1%')(params.value)"
 _FORMAT_NUMBER = (
@@ -136,7 +138,7 @@ def _rejects() -> dbc.Card:
     )
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: str) -> html.Div:
     scorecard = grid(ids.GRID, SCORECARD_COLUMNS, "lp")
     scorecard.columnSize = "autoSize"  # too many columns to squeeze: scroll sideways instead
     return html.Div(
@@ -146,7 +148,7 @@ def layout(**_query: str) -> html.Div:
                 "Execution quality per liquidity provider (B-book fills as INTERNAL). "
                 "Green marks the best LP of a column, red the worst.",
             ),
-            filter_bar(ids.PREFIX, symbols=[], lps=[], rules=[]),
+            FILTERS.layout(query, known=dimension_values),
             card("Scorecard", [scorecard]),
             dbc.Row(
                 [

@@ -8,11 +8,13 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from app.charts.theme import GRAPH_CONFIG
-from pages.filter_bar import filter_bar
+from callbacks.filter_inputs import dimension_values
+from pages.filter_bar import url_bar
 from pages.forms import card, page_header
 from pages.ids import market as ids
 
 dash.register_page(__name__, path="/market", name="Market", order=20)
+FILTERS = url_bar(ids.PREFIX, books=False)
 
 TIMEFRAMES = {"1m": "1 min", "5m": "5 min", "1h": "1 hour"}
 
@@ -51,7 +53,7 @@ def _chart_controls() -> dbc.Row:
     )
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: str) -> html.Div:
     return html.Div(
         [
             page_header(
@@ -59,7 +61,7 @@ def layout(**_query: str) -> html.Div:
                 "Composite mid candles (1 min to 1 hour) with the desk's fills, volatility by hour "
                 "and the broker's result per LP.",
             ),
-            filter_bar(ids.PREFIX, books=False),
+            FILTERS.layout(query, known=dimension_values),
             card("Price", [_chart_controls(), _graph(ids.PRICE, 640)]),
             dbc.Row(
                 [

@@ -12,11 +12,15 @@ from dash import dcc, html
 from app.metrics.risk import DEFAULT_VAR_DAYS
 from app.queries.margin import DEFAULT_MARGIN_THRESHOLD
 from callbacks.filter_inputs import dimension_values
-from pages.filter_bar import filter_bar
+from pages.filter_bar import url_bar
 from pages.forms import card, field, grid, page_header
 from pages.ids import risk as ids
 
 dash.register_page(__name__, path="/risk", name="Risk", order=50)
+# The broker's own risk is the B-book (A-book results are hedged income): start there.
+FILTERS = url_bar(
+    ids.FILTERS, symbols=True, lps=True, rules=True, window="30d", default_books=("B",)
+)
 
 MONEY = {"function": "params.value == null ? '—' : d3.format(',.2f')(params.value)"}
 
@@ -66,21 +70,6 @@ MARGIN_COLUMNS = [
 
 def _graph(graph_id: str) -> dcc.Loading:
     return dcc.Loading(dcc.Graph(id=graph_id, config={"displaylogo": False}), type="dot")
-
-
-def _risk_filter_bar(options: dict[str, list[str]]) -> dbc.Row:
-    bar = filter_bar(
-        ids.FILTERS,
-        symbols=options["symbols"],
-        lps=options["lps"],
-        rules=options["rules"],
-        window="30d",
-    )
-    # The broker's own risk is the B-book (A-book results are hedged income): start there.
-    for col in bar.children:
-        if getattr(col.children, "id", None) == f"{ids.FILTERS}-books":
-            col.children.value = ["B"]
-    return bar
 
 
 def _var_card() -> dbc.Card:
@@ -161,7 +150,7 @@ def _margin_card() -> dbc.Card:
     )
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: str) -> html.Div:
     options = dimension_values()
     children: list[Any] = [
         page_header(
@@ -169,7 +158,7 @@ def layout(**_query: str) -> html.Div:
             "What the book could lose in a day, how deep its drawdowns go, which clients are "
             "close to a margin call, and whether LPs that slip more also earn less.",
         ),
-        _risk_filter_bar(options),
+        FILTERS.layout(query, options),
         _var_card(),
         card("Drawdown of the book", [_graph(ids.DRAWDOWN)]),
         dbc.Row(

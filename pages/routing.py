@@ -8,11 +8,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from pages.filter_bar import filter_bar
+from callbacks.filter_inputs import dimension_values
+from pages.filter_bar import url_bar
 from pages.forms import card, grid, page_header
 from pages.ids import routing as ids
 
 dash.register_page(__name__, path="/routing", name="Routing", order=30)
+FILTERS = url_bar(ids.FILTERS, symbols=True, lps=True, rules=True, bucket="15m")
 
 
 def _column(field: str, header: str, **extra: Any) -> dict[str, Any]:
@@ -21,7 +23,7 @@ def _column(field: str, header: str, **extra: Any) -> dict[str, Any]:
 
 
 DECISION_COLUMNS = [
-    _column("time", "Routed (UTC)", minWidth=180),
+    _column("time", "Routed", minWidth=200),
     _column("order_id", "Order", minWidth=170),
     _column("symbol", "Symbol", minWidth=90),
     _column("side", "Side", minWidth=70, maxWidth=80),
@@ -97,7 +99,7 @@ def _decisions() -> dbc.Row:
     return dbc.Row([dbc.Col(explorer, xxl=8), dbc.Col(why, xxl=4)], className="g-4 mb-4")
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: str) -> html.Div:
     return html.Div(
         [
             page_header(
@@ -105,7 +107,7 @@ def layout(**_query: str) -> html.Div:
                 "How client orders were split between the A-book (passed to an LP) and the "
                 "B-book (the broker takes the other side), by which rule, and how they ended.",
             ),
-            filter_bar(ids.FILTERS, symbols=[], lps=[], rules=[], bucket="15m"),
+            FILTERS.layout(query, known=dimension_values),
             html.Div(id=ids.SUMMARY, className="mb-3"),
             dbc.Row(
                 dbc.Col(

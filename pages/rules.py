@@ -12,11 +12,12 @@ from dash import dcc, html
 from app.metrics.backtest import CostModel
 from app.metrics.toxicity import DEFAULT_MIN_TRADES
 from callbacks.filter_inputs import dimension_values
-from pages.filter_bar import filter_bar
+from pages.filter_bar import url_bar
 from pages.forms import card, field, grid, page_header, status
 from pages.ids import rules as ids
 
 dash.register_page(__name__, path="/rules", name="Rules", order=40)
+FILTERS = url_bar(ids.FILTERS, symbols=True, lps=True, rules=True, window="7d")
 
 BAND_STYLES = {
     "red": {"backgroundColor": "#fee2e2", "color": "#991b1b"},
@@ -256,7 +257,7 @@ def _compare(rules: list[str]) -> dbc.Card:
     )
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: str) -> html.Div:
     options = dimension_values()
     return html.Div(
         [
@@ -265,13 +266,7 @@ def layout(**_query: str) -> html.Div:
                 "Results of each routing rule and version over the window: profit factor, "
                 "drawdowns, what drives the P/L, and what another policy would have made.",
             ),
-            filter_bar(
-                ids.FILTERS,
-                symbols=options["symbols"],
-                lps=options["lps"],
-                rules=options["rules"],
-                window="7d",
-            ),
+            FILTERS.layout(query, options),
             _report(),
             dbc.Row(
                 [

@@ -37,9 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     svc.add_argument("names", nargs="*", choices=[[], "postgres", "redis", "kafka"], default=[])
     svc.set_defaults(handler=_services)
 
-    from . import commands
+    from . import audit_commands, commands
 
     commands.register(sub)
+    audit_commands.register(sub)
     return parser
 
 

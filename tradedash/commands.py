@@ -149,6 +149,23 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _alerts(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+    import signal
+    import threading
+
+    from workers.alerts.evaluator import run_evaluator
+
+    logging.basicConfig(level=args.loglevel, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run_evaluator(settings, stop=stop)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     from workers.simulator import SimulatorOptions, SimulatorReport, run_simulator
 
@@ -207,6 +224,21 @@ def _refresh_derived(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _mail_catcher(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from app.mail.catcher import MailCatcher, mail_dir
+
+    directory = mail_dir(settings)
+    catcher = MailCatcher(directory, host=args.host, port=args.port or settings.smtp_port).start()
+    print(f"mail catcher on {args.host}:{catcher.port}, messages in {directory}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        catcher.stop()
+
+
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from .demo import run_demo
 
@@ -250,6 +282,10 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     ingest.add_argument("--loglevel", default="INFO")
     ingest.set_defaults(handler=_ingest)
 
+    alerts = sub.add_parser("alerts", help="the alert evaluator (after every ingest batch)")
+    alerts.add_argument("--loglevel", default="INFO")
+    alerts.set_defaults(handler=_alerts)
+
     sim = sub.add_parser("simulate", help="the trading-engine simulator (produces to Kafka)")
     sim.add_argument("--seed", type=int, default=7)
     sim.add_argument("--rate", type=float, default=500.0, help="live events per second")
@@ -272,6 +308,11 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     refresh = sub.add_parser("refresh-derived", help="recompute candles and daily P/L")
     refresh.add_argument("--days", type=float, default=1.0)
     refresh.set_defaults(handler=_refresh_derived)
+
+    catcher = sub.add_parser("mail-catcher", help="a local SMTP server keeping mail as .eml")
+    catcher.add_argument("--host", default="127.0.0.1")
+    catcher.add_argument("--port", type=int, default=None, help="default: TRADEDASH_SMTP_PORT")
+    catcher.set_defaults(handler=_mail_catcher)
 
     demo = sub.add_parser("demo", help="the whole product with simulated data, until Ctrl-C")
     demo.add_argument("--backfill-days", type=int, default=7)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -108,6 +109,15 @@ def _wait_for_ingest(settings: Settings, children: list[Child], timeout: float =
     raise ServiceError(f"the consumers did not catch up within {timeout:.0f} s")
 
 
+def _listening(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections on ``host:port`` (an SMTP server, say)."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def _web_ready(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URL
@@ -159,8 +169,17 @@ def run_demo(settings: Settings, *, backfill_days: int, rate: int) -> int:
             "--days",
             str(backfill_days + 1),
         )
+        if not _listening(settings.smtp_host, settings.smtp_port):
+            children.append(_start("mail-catcher", log_dir, "mail-catcher"))
+            wait_until(
+                lambda: _listening(settings.smtp_host, settings.smtp_port),
+                timeout=30,
+                what="mail catcher",
+                log=log_dir / "mail-catcher.log",
+            )
         children.append(_start("worker", log_dir, "worker"))
         children.append(_start("beat", log_dir, "beat"))
+        children.append(_start("alerts", log_dir, "alerts"))
         children.append(_start("simulator", log_dir, "simulate", "--rate", str(rate)))
         children.append(_start("web", log_dir, "web"))
         url = f"http://127.0.0.1:{settings.web_port}"

@@ -1,6 +1,7 @@
 """The frame around every page: a dark top bar with the pages the user's role may open,
-grouped (Analytics, Compliance, Alerts, Reports & exports, Admin), the signed-in user with
-their role, Settings and sign-out, then the page container.
+grouped (Analytics, Compliance, Alerts, Reports & exports, Admin), the alert bell
+(``pages/alert_bell.py``), the signed-in user with their role, Settings and sign-out, then the
+page container.
 
 The navigation is built from ``dash.page_registry`` on every page load, so a page appears only
 once it exists and only for roles that may open it. A page chooses its group with
@@ -21,8 +22,10 @@ from dash import dcc, html
 from flask_login import current_user
 
 from app.auth.permissions import can_view_page, page_min_role
+from pages.alert_bell import alert_bell
 
 from .auth.csrf import FIELD, csrf_token
+from .preferences import THEME_STORE, current_preferences
 
 NAV_GROUPS = ("Analytics", "Compliance", "Alerts", "Reports & exports", "Admin")
 """The groups of the navigation, left to right."""
@@ -102,6 +105,7 @@ def _user_corner(account_pages: list[dict[str, Any]]) -> html.Div:
     ]
     return html.Div(
         [
+            alert_bell(),
             html.Div(
                 [
                     html.Span(current_user.display_name, className="nav-user", id="nav-user"),
@@ -145,6 +149,8 @@ def shell() -> html.Div:
                 id="topnav",
             ),
             html.Main(dash.page_container, className="page"),
+            # The user's light/dark choice; callbacks/settings.py applies it to <html>.
+            dcc.Store(id=THEME_STORE, data=current_preferences().theme),
         ],
         className="app-shell",
     )

@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import dash
-from flask import Flask
+import orjson
+from flask import Flask, Response, request
 
+from app.charts.theme import restyle
 from app.config import PROJECT_ROOT, Settings
 
 from .api.blueprint import build_api
 from .auth import install_auth
+from .live_stream import install_live_stream
+from .preferences import session_theme
 from .resources import Resources
 
 PAGES_FOLDER = PROJECT_ROOT / "pages"
@@ -32,6 +36,7 @@ def create_server(settings: Settings) -> Flask:
     server.extensions["tradedash"] = Resources(settings)
     install_auth(server, settings)
     server.register_blueprint(build_api())
+    install_live_stream(server)
     return server
 
 
@@ -57,4 +62,19 @@ def create_app(settings: Settings, *, pages_folder: Path = PAGES_FOLDER) -> dash
 
     app.layout = shell
     register_callbacks(app)
+    server.after_request(restyle_figures)
     return app
+
+
+def restyle_figures(response: Response) -> Response:
+    """Dark-theme users get every callback's figures in the dark plotly template."""
+    if (
+        request.path.endswith("/_dash-update-component")
+        and response.status_code == 200
+        and response.mimetype == "application/json"
+        and not response.direct_passthrough
+        and session_theme() == "dark"
+    ):
+        payload = restyle(orjson.loads(response.get_data()), "dark")
+        response.set_data(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY))
+    return response

@@ -9,7 +9,15 @@ from kombu.entity import Queue
 from app.config import Settings
 
 QUEUES = ("default", "periodic", "emails", "exports", "alerts")
-TASK_MODULES = ["workers.tasks.maintenance", "workers.tasks.markouts"]
+TASK_MODULES = [
+    "workers.tasks.alerts",
+    "workers.tasks.exports",
+    "workers.tasks.maintenance",
+    "workers.tasks.markouts",
+    "workers.tasks.notify",
+    "workers.tasks.reports",
+    "workers.tasks.retention",
+]
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -31,10 +39,25 @@ def create_celery(settings: Settings) -> Celery:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         beat_schedule={
+            "alerts-tick": {
+                "task": "tradedash.alerts.tick",
+                "schedule": settings.alerts_tick_s,
+                "options": {"queue": "alerts", "expires": settings.alerts_tick_s},
+            },
+            "notify-sweep": {
+                "task": "tradedash.notify.sweep",
+                "schedule": 60.0,
+                "options": {"queue": "alerts", "expires": 55},
+            },
             "refresh-derived-rollups": {
                 "task": "tradedash.maintenance.refresh_derived",
                 "schedule": 60.0,
                 "options": {"queue": "periodic", "expires": 55},
+            },
+            "retention-enforce": {
+                "task": "tradedash.retention.enforce",
+                "schedule": 86400.0,
+                "options": {"queue": "periodic", "expires": 3600},
             },
             "partition-maintenance": {
                 "task": "tradedash.maintenance.partitions",
@@ -45,6 +68,11 @@ def create_celery(settings: Settings) -> Celery:
                 "task": "tradedash.markouts.compute",
                 "schedule": 30.0,
                 "options": {"queue": "periodic", "expires": 30},
+            },
+            "report-schedules": {
+                "task": "tradedash.reports.tick",
+                "schedule": 60.0,
+                "options": {"queue": "periodic", "expires": 55},
             },
         },
     )

@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 
 from app.charts import theme
 
+HEIGHT = 300
+"""Height of the blank chart shown when there is nothing to draw."""
 MARGIN = {"l": 64, "r": 16, "t": 16, "b": 40}
 # Utilisation: green while comfortably inside the limit, amber near it, red at or past it.
 UTILISATION_SCALE = [[0.0, "#16a34a"], [0.6, "#facc15"], [0.85, "#f97316"], [1.0, "#b91c1c"]]
@@ -30,11 +32,6 @@ def _layout(fig: go.Figure, **overrides: Any) -> go.Figure:
     return fig
 
 
-def empty_figure(message: str) -> go.Figure:
-    """A blank chart that says why there is nothing to draw."""
-    return theme.empty_figure(message, height=300)
-
-
 def heatmap_cells(matrix: pd.DataFrame) -> list[list[float | None]]:
     """The matrix's values row by row, with None for unknown cells (JSON has no NaN)."""
     return [
@@ -48,14 +45,16 @@ def exposure_heatmap(matrix: pd.DataFrame, measure: str = "net") -> go.Figure:
     the net position on a diverging scale, or the utilisation from green (low) to red (at or
     over the limit)."""
     if matrix.empty or not len(matrix.columns):
-        return empty_figure("No B-book positions in this window.")
+        return theme.empty_figure("No B-book positions in this window.", height=HEIGHT)
     z = heatmap_cells(matrix)
     x = [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in matrix.columns]
     y = [str(symbol) for symbol in matrix.index]
     finite = [v for row in z for v in row if v is not None]
     if measure == "utilisation":
         if not finite:
-            return empty_figure("No symbol with a position has a limit: utilisation is unknown.")
+            return theme.empty_figure(
+                "No symbol with a position has a limit: utilisation is unknown.", height=HEIGHT
+            )
         scale: dict[str, Any] = {
             "colorscale": UTILISATION_SCALE,
             "zmin": 0.0,
@@ -92,7 +91,7 @@ def utilisation_bars(now: pd.DataFrame) -> go.Figure:
     :func:`app.queries.exposure.exposure_now`), with the limit at 100 %."""
     limited = now[now["limit_usd"].notna()].sort_values("symbol")
     if limited.empty:
-        return empty_figure("No exposure limits are set.")
+        return theme.empty_figure("No exposure limits are set.", height=HEIGHT)
     used = [None if pd.isna(u) else float(u) for u in limited["utilisation"]]
     fig = go.Figure(
         go.Bar(
@@ -121,7 +120,7 @@ def concentration_pie(now: pd.DataFrame) -> go.Figure:
     """Each symbol's share of the total notional exposure (symbols with a known notional)."""
     held = now[now["notional_usd"].notna() & (now["notional_usd"].astype("float64") > 0)]
     if held.empty:
-        return empty_figure("The B-book is flat: no exposure to split.")
+        return theme.empty_figure("The B-book is flat: no exposure to split.", height=HEIGHT)
     fig = go.Figure(
         go.Pie(
             labels=held["symbol"],
@@ -147,7 +146,7 @@ def exposure_lines(over_time: pd.DataFrame) -> go.Figure:
     """Total notional exposure (USD) and the highest limit utilisation at each bucket end, from
     :func:`app.queries.exposure.exposure_over_time`."""
     if over_time.empty:
-        return empty_figure("No exposure in this window.")
+        return theme.empty_figure("No exposure in this window.", height=HEIGHT)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(

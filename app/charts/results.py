@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from app.charts import theme
+
 PROFIT = "#16a34a"
 LOSS = "#dc2626"
 TOTAL = "#2563eb"
@@ -21,7 +23,7 @@ HEIGHT = 340
 def style(figure: go.Figure, *, x_title: str = "", y_title: str = "") -> go.Figure:
     """The house look: white background, a legend on top, tight margins."""
     figure.update_layout(
-        template="plotly_white",
+        template=theme.TEMPLATE,
         height=HEIGHT,
         margin={"l": 60, "r": 20, "t": 30, "b": 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
@@ -34,20 +36,8 @@ def style(figure: go.Figure, *, x_title: str = "", y_title: str = "") -> go.Figu
 
 
 def empty_figure(message: str) -> go.Figure:
-    """A blank chart that says why it is blank (no trades in the window, nothing chosen...)."""
-    figure = go.Figure()
-    figure.add_annotation(
-        text=message,
-        showarrow=False,
-        xref="paper",
-        yref="paper",
-        x=0.5,
-        y=0.5,
-        font={"size": 14, "color": MUTED},
-    )
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    return style(figure)
+    """The theme's blank chart (:func:`app.charts.theme.empty_figure`) at this module's height."""
+    return theme.empty_figure(message, height=HEIGHT)
 
 
 def utc_times(values: Any) -> pd.Series:

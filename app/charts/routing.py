@@ -12,11 +12,12 @@ from typing import Any, Literal
 import pandas as pd
 import plotly.graph_objects as go
 
-from app.charts import theme
+from app.charts import palette, theme
 
+HEIGHT = 300
+"""Height of the blank chart shown when there is nothing to draw."""
 MARGIN = {"l": 48, "r": 16, "t": 16, "b": 40}
-BOOK_COLOURS = theme.BOOK_COLOURS
-"""A-book blue (passed on to an LP), B-book amber (the broker carries the risk)."""
+BOOK_COLOURS = palette.BOOK
 STAGE_COLOURS = {
     "segment": "#64748b",
     "rule": "#8b5cf6",
@@ -40,16 +41,13 @@ def _layout(fig: go.Figure, **overrides: Any) -> go.Figure:
     return fig
 
 
-def empty_figure(message: str) -> go.Figure:
-    """A blank chart that says why there is nothing to draw."""
-    return theme.empty_figure(message, height=300)
-
-
 def _node_colour(node: Mapping[str, Any]) -> str:
     if node["stage"] == "book":
         return BOOK_COLOURS.get(str(node["label"]), STAGE_COLOURS["book"])
     if node["stage"] == "outcome":
         return OUTCOME_COLOURS.get(str(node["label"]), STAGE_COLOURS["outcome"])
+    if node["stage"] == "lp":
+        return palette.lp_colour(str(node["label"]))
     return STAGE_COLOURS.get(str(node["stage"]), "#94a3b8")
 
 
@@ -58,7 +56,7 @@ def flow_sankey(flow: Mapping[str, Sequence[Mapping[str, Any]]]) -> go.Figure:
     are order counts."""
     nodes, links = list(flow.get("nodes", ())), list(flow.get("links", ()))
     if not links:
-        return empty_figure("No orders were routed in this window.")
+        return theme.empty_figure("No orders were routed in this window.", height=HEIGHT)
     labels = [
         f"{node['label']}-book" if node["stage"] == "book" else str(node["label"]) for node in nodes
     ]
@@ -94,7 +92,7 @@ def book_shares_area(over_time: pd.DataFrame, measure: ShareMeasure = "count") -
     """A-book and B-book shares per bucket, stacked to 100 %, by order count or notional, from
     :func:`app.queries.routing.routing_shares_over_time`."""
     if over_time.empty:
-        return empty_figure("No orders in this window.")
+        return theme.empty_figure("No orders in this window.", height=HEIGHT)
     fig = go.Figure()
     amounts = "orders" if measure == "count" else "notional_usd"
     amount_format = "%{customdata:,}" if measure == "count" else "%{customdata:,.0f} USD"
@@ -118,7 +116,7 @@ def book_shares_area(over_time: pd.DataFrame, measure: ShareMeasure = "count") -
 def reject_rate_lines(series: pd.DataFrame) -> go.Figure:
     """Reject rate per LP and bucket from :func:`app.queries.execution.reject_rate_series`."""
     if series.empty:
-        return empty_figure("No execution attempts in this window.")
+        return theme.empty_figure("No execution attempts in this window.", height=HEIGHT)
     fig = go.Figure()
     colours = theme.colour_map([str(lp) for lp in series["lp"]])
     for lp, rows in series.groupby("lp", sort=True):

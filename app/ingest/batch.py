@@ -9,9 +9,17 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import UUID
 
-from app.events import Event, Invalid, Quote, decode_batch
+from app.events import (
+    AccountSnapshot,
+    Event,
+    Invalid,
+    OrderRouted,
+    PositionClosed,
+    Quote,
+    decode_batch,
+)
 
-from .rows import Row
+from .rows import CLIENT_REF_AT, Row
 
 
 class Consumed(Protocol):
@@ -65,6 +73,9 @@ class DecodedBatch:
     topic_names: dict[str, str] = field(default_factory=dict)
     """Topic short name → full topic name, for the topics present in the batch."""
     last_event_ts: dict[str, dt.datetime] = field(default_factory=dict)
+    clients: dict[str, tuple[str, dt.datetime, dt.datetime]] = field(default_factory=dict)
+    """Pseudonym → (real client id, first and last event time in the batch), for the
+    compliance mapping ``client_identities``."""
 
     @property
     def size(self) -> int:
@@ -150,5 +161,25 @@ def decode_grouped(
                     batch.quotes.append(event)
         else:
             build = builders[topic_key]
-            batch.rows[topic_key].extend(build(event) for event in valid)
+            rows = [build(event) for event in valid]
+            batch.rows[topic_key].extend(rows)
+            if topic_key in CLIENT_REF_AT:
+                _note_clients(batch.clients, valid, rows, CLIENT_REF_AT[topic_key])
     return batch
+
+
+def _note_clients(
+    clients: dict[str, tuple[str, dt.datetime, dt.datetime]],
+    events: list[Event],
+    rows: list[Row],
+    ref_at: int,
+) -> None:
+    # One entry per client and batch: the database sees each client once per batch at most.
+    for event, row in zip(events, rows, strict=True):
+        assert isinstance(event, OrderRouted | PositionClosed | AccountSnapshot)
+        pseudonym, ts = row[ref_at], event.ts
+        seen = clients.get(pseudonym)
+        if seen is None:
+            clients[pseudonym] = (event.client_id, ts, ts)
+        elif ts < seen[1] or ts > seen[2]:
+            clients[pseudonym] = (seen[0], min(ts, seen[1]), max(ts, seen[2]))

@@ -129,6 +129,11 @@ SPECS: dict[str, TableSpec] = {
 }
 """Topic short name → table spec; quotes are downsampled instead (see ``quotes``)."""
 
+CLIENT_REF_AT: dict[str, int] = {
+    key: SPECS[key].columns.index("client_ref") for key in ("orders", "positions", "accounts")
+}
+"""Topic short name → position of the pseudonym in its rows (topics that carry a client)."""
+
 
 def _money(value: float) -> Decimal:
     # Through repr, so 0.1 is stored as 0.1 and not as the float's binary expansion.

@@ -235,3 +235,14 @@ ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET
 SELECT_OFFSETS = """
 SELECT partition, next_offset FROM ingest_offsets WHERE consumer_group = %s AND topic = %s
 """
+
+UPSERT_CLIENT_IDENTITIES = """
+INSERT INTO client_identities AS c (pseudonym, client_id, first_seen, last_seen)
+SELECT * FROM unnest(%s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[])
+ON CONFLICT (pseudonym) DO UPDATE
+SET first_seen = least(c.first_seen, excluded.first_seen),
+    last_seen = greatest(c.last_seen, excluded.last_seen)
+WHERE excluded.last_seen > c.last_seen OR excluded.first_seen < c.first_seen
+"""
+"""The compliance mapping pseudonym → client id (``client_identities``), one row per client;
+an existing row is rewritten only when the batch widens its first/last seen times."""

@@ -105,6 +105,7 @@ class BatchStore:
                 # Quotes first: conversions of this batch's fills use this batch's mids.
                 self._store_quotes(cur, mids, lp_stats)
                 self._store_events(cur, batch, result)
+                self._store_clients(cur, batch)
                 self._store_dead_letters(cur, batch, result)
                 self._store_bookkeeping(cur, batch, result)
         except psycopg.OperationalError:
@@ -156,6 +157,21 @@ class BatchStore:
         if quotes or batch.quote_duplicates:
             result.stored["quotes"] = quotes
             result.duplicates["quotes"] = batch.quote_duplicates
+
+    def _store_clients(self, cur: psycopg.Cursor[tuple[object, ...]], batch: DecodedBatch) -> None:
+        if not batch.clients:
+            return
+        # Sorted by pseudonym: concurrent consumers lock shared rows in the same order.
+        items = sorted(batch.clients.items())
+        cur.execute(
+            sql.UPSERT_CLIENT_IDENTITIES,
+            (
+                [pseudonym for pseudonym, _ in items],
+                [client_id for _, (client_id, _first, _last) in items],
+                [first for _, (_id, first, _last) in items],
+                [last for _, (_id, _first, last) in items],
+            ),
+        )
 
     def _store_quotes(
         self,

@@ -33,6 +33,7 @@ from app.metrics.backtest import (
 )
 from app.metrics.toxicity import DEFAULT_MIN_TRADES, toxicity_scores
 from app.queries.filters import Filter, where
+from app.queries.toxicity import markout_toxicity_scores
 
 
 def latest_rule_names(conn: Connection, before: dt.datetime | None = None) -> dict[str, str]:
@@ -72,7 +73,8 @@ def client_toxicity(
     conn: Connection, f: Filter, *, min_trades: int = DEFAULT_MIN_TRADES
 ) -> pd.DataFrame:
     """Per client (index ``client_ref``): ``trades``, ``edge_bps``, ``win_share`` and the
-    toxicity ``score`` over the filter's closed positions (see :mod:`app.metrics.toxicity`)."""
+    edge score over the filter's closed positions (see :mod:`app.metrics.toxicity`); the
+    backtest routes by the markout-based score of :mod:`app.queries.toxicity` instead."""
     sql = f"""
         SELECT client_ref, side, open_price, close_price,
                CAST(client_pnl AS double precision) AS client_pnl
@@ -136,16 +138,18 @@ def rule_backtest(
     capital: float | None = None,
 ) -> dict[str, Any]:
     """Live results of the filter's trades (usually one ``rule_id``) against the same trades
-    re-scored under ``policy``: ``flip`` (A ↔ B) or ``toxicity`` (clients scored above
-    ``threshold_bps`` to A, the rest to B). Scores come from ``score_filter`` (default: every
-    trade in the same window); scoring the window being tested is in-sample, so pass an earlier
-    window to avoid hindsight. All figures are estimates."""
+    re-scored under ``policy``: ``flip`` (A ↔ B) or ``toxicity`` (clients whose markout-based
+    toxicity score is above ``threshold_bps`` to A, the rest to B). Scores come from the fills
+    of ``score_filter`` (default: every fill in the same window); scoring the window being
+    tested is in-sample, so pass an earlier window to avoid hindsight. All figures are
+    estimates."""
     trades = backtest_trades(conn, f)
     if policy == "flip":
         books = flipped_books(trades["book"])
     elif policy == "toxicity":
         scoring = score_filter or Filter(start=f.start, end=f.end)
-        scores = client_toxicity(conn, scoring, min_trades=min_trades)["score"].dropna()
+        scored = markout_toxicity_scores(conn, scoring, "client_ref", min_fills=min_trades)
+        scores = scored["score"].dropna()
         books = toxicity_books(trades["client_ref"], scores.to_dict(), threshold_bps)
     else:
         raise ValueError(f"unknown policy {policy!r}; use flip or toxicity")

@@ -179,7 +179,7 @@ def test_routing_and_exposure_pages(
     _drawn(wait, exposure_ids.UTILISATION, ".barlayer .point")
     _drawn(wait, exposure_ids.OVER_TIME, ".scatterlayer .trace")
     assert browser.find_element(By.ID, exposure_ids.LIMIT_SAVE).is_displayed()
-    wait.until(ec.text_to_be_present_in_element((By.ID, exposure_ids.TOTAL), "USD"))
+    wait.until(ec.text_to_be_present_in_element((By.ID, exposure_ids.TOTAL), "of notional"))
     heatmap = browser.find_element(By.ID, exposure_ids.HEATMAP)
     browser.execute_script(
         "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", heatmap

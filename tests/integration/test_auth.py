@@ -301,6 +301,28 @@ def test_an_idle_session_expires(server: Flask, accounts: dict[str, str]) -> Non
     assert client.get("/").status_code == 302
 
 
+def test_timer_polls_do_not_keep_an_idle_session_alive(
+    server: Flask, accounts: dict[str, str]
+) -> None:
+    client = _signed_in(server, accounts["analyst"])
+    two_minutes_ago = int(time.time()) - 120
+    poll = {
+        "output": "x.children",
+        "outputs": {"id": "x", "property": "children"},
+        "inputs": [],
+        "changedPropIds": ["alert-bell-interval.n_intervals"],
+    }
+    click = {**poll, "changedPropIds": ["exposure-apply.n_clicks"]}
+    with client.session_transaction() as session:
+        session[SEEN_KEY] = two_minutes_ago
+    client.post("/_dash-update-component", json=poll)
+    with client.session_transaction() as session:
+        assert session[SEEN_KEY] == two_minutes_ago  # a timer is not activity
+    client.post("/_dash-update-component", json=click)
+    with client.session_transaction() as session:
+        assert session[SEEN_KEY] > two_minutes_ago  # a click is
+
+
 def test_remember_me_survives_idleness_and_sets_a_long_cookie(
     server: Flask, accounts: dict[str, str]
 ) -> None:

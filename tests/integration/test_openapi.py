@@ -191,7 +191,7 @@ def test_security_is_documented_as_enforced(server: Flask) -> None:
     for path, item in document()["paths"].items():
         for method, operation in item.items():
             open_ = operation.get("security") == []
-            url = "/api/v1" + path.format(rule_id="R1", symbol="EURUSD")
+            url = "/api/v1" + path.format(rule_id="R1", symbol="EURUSD", dataset="orders", job_id=1)
             if open_:
                 assert path == "/health"
                 continue

@@ -171,7 +171,8 @@ def test_utilisation_concentration_and_total_are_exposure_now(
     held = now[now["notional_usd"].fillna(0) > 0]
     assert pie["labels"] == held["symbol"].tolist()
     total = float(now["notional_usd"].sum(skipna=True))
-    assert f"{total:,.0f} USD" in orjson.dumps(answer[f"{ids.TOTAL}.children"]).decode()
+    # Money reads as everywhere else (app.formatting.money): "$12,345,678".
+    assert f"${total:,.0f}" in orjson.dumps(answer[f"{ids.TOTAL}.children"]).decode()
 
 
 def test_exposure_over_time_is_the_read_models(

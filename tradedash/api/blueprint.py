@@ -7,8 +7,19 @@ from typing import NoReturn
 from flask import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from . import health, ingest_status, lp_metrics, openapi, results_metrics, routing_exposure
+from . import (
+    alerts,
+    compliance,
+    exports,
+    health,
+    ingest_status,
+    lp_metrics,
+    openapi,
+    results_metrics,
+    routing_exposure,
+)
 from .errors import ApiError, handle_api_error, handle_http_error, handle_unexpected
+from .params import reject_unstorable_parameters
 
 
 def _unknown_endpoint(rest: str) -> NoReturn:
@@ -23,6 +34,9 @@ def build_api() -> Blueprint:
     api.register_blueprint(routing_exposure.blueprint)
     api.register_blueprint(results_metrics.blueprint)
     api.register_blueprint(lp_metrics.blueprint)
+    api.register_blueprint(alerts.blueprint)
+    api.register_blueprint(exports.blueprint)
+    api.register_blueprint(compliance.blueprint)
     api.register_blueprint(openapi.blueprint)
     api.add_url_rule(
         "/<path:rest>",
@@ -30,6 +44,7 @@ def build_api() -> Blueprint:
         _unknown_endpoint,
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     )
+    api.before_request(reject_unstorable_parameters)
     api.register_error_handler(ApiError, handle_api_error)
     api.register_error_handler(HTTPException, handle_http_error)
     api.register_error_handler(Exception, handle_unexpected)

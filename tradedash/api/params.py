@@ -29,3 +29,13 @@ def filter_from_request() -> Filter:
         )
     except FilterError as exc:
         raise bad_request(str(exc)) from None
+
+
+def reject_unstorable_parameters() -> None:
+    """A 400 for a query value or path holding a NUL character: no symbol, LP or rule id
+    contains one, and PostgreSQL text cannot hold it (the query would fail with a 500)."""
+    for name, value in request.args.items(multi=True):
+        if "\x00" in value:
+            raise bad_request(f"{name}: contains a NUL character, got {value!r}")
+    if "\x00" in request.path:
+        raise bad_request(f"the path contains a NUL character: {request.path!r}")

@@ -42,10 +42,10 @@ def _engine() -> Any:
 def _number(name: str, parse: Callable[[str], T], check: Callable[[T], bool], why: str) -> T | None:
     """An optional query parameter, or a 400 naming it and saying what it must be."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
-        value = parse(raw)
+        value = parse(raw)  # "" is a ValueError too: a parameter sent empty is a mistake
     except ValueError:
         raise bad_request(f"{name}: {why}, got {raw!r}") from None
     if not check(value):

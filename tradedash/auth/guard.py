@@ -31,6 +31,9 @@ UNKNOWN_API_ENDPOINT = "api_v1.unknown"
 """The API's JSON 404 for unknown paths needs no token: it reveals nothing."""
 
 _SEEN_RESOLUTION_S = 60
+BACKGROUND_PROP_SUFFIXES = (".n_intervals", "-live.data", "-live-status.data")
+"""Callback triggers that are the page refreshing itself (timers, the live push), not a person:
+they must not keep an idle session alive."""
 _GUARDED = "_tradedash_role_guard"
 
 
@@ -82,8 +85,21 @@ def _expire_idle_session() -> None:
     if not isinstance(seen, int) or now - seen > idle_s:
         logout_user()
         session.clear()
-    elif now - seen > _SEEN_RESOLUTION_S:
+    elif now - seen > _SEEN_RESOLUTION_S and not _is_background_request():
         session[SEEN_KEY] = now
+
+
+def _is_background_request() -> bool:
+    """A Dash callback fired only by timers or the live push (or the live stream itself)."""
+    if request.path.startswith("/_live/"):
+        return True
+    if request.path != "/_dash-update-component":
+        return False
+    body = request.get_json(silent=True)
+    changed = body.get("changedPropIds") if isinstance(body, dict) else None
+    return bool(changed) and all(
+        isinstance(prop, str) and prop.endswith(BACKGROUND_PROP_SUFFIXES) for prop in changed
+    )
 
 
 def mark_forbidden_page(response: Response) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Identity, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,6 +27,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(server_default=text("true"))
     timezone: Mapped[str] = mapped_column(server_default="UTC")
     reporting_currency: Mapped[str] = mapped_column(String(3), server_default="USD")
+    ui_preferences: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    """Theme, default filters and overview cards (``app.user_settings.UiPreferences``)."""
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
     last_login_at: Mapped[dt.datetime | None]
 

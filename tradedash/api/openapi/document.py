@@ -14,19 +14,25 @@ from app.queries.drilldown import EXECUTION_COLUMNS, ORDER_COLUMNS
 from .parameters import (
     BACKTEST_PARAMETERS,
     BY,
+    DATASET_IN_PATH,
     DAYS,
+    EXPORT_HISTORY_LIMIT,
+    EXPORT_MEDIA_TYPES,
+    EXPORT_PARAMETERS,
     EXPOSURE_PARAMETERS,
     FILTERS,
+    JOB_ID_IN_PATH,
     ONE_RULE,
     PARAMETERS,
     RULE_ID_IN_PATH,
     SYMBOL_IN_PATH,
     VERSIONS,
     WINDOW_AND_FILTERS,
+    query,
     shared,
     sort,
 )
-from .schemas import PRIMITIVES, RESPONSES, STRING, Schema, obj, ref
+from .schemas import FILE, PRIMITIVES, RESPONSES, STRING, Schema, obj, ref
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,139 @@ class Endpoint:
     media_type: str = "application/json"
     request_body: Schema | None = None
     bad_request: bool = True
+    other_media_types: tuple[str, ...] = ()
+    """Further media types of the 200 body (a file; its schema a binary string)."""
+    errors: tuple[str, ...] = ()
+    """Further statuses the operation may answer: "403", "404" or "409"."""
 
+
+_ALERT_ID = {"alert_id": {"type": "integer", "minimum": 1}}
+_MINUTES = {"minutes": {"type": "integer", "minimum": 5, "maximum": 60}}
+_RULE_BODY: Schema = {"type": "object", "description": "A rule definition (docs/alerting.md)."}
+_ALERT_QUERY = (
+    {
+        "name": "state",
+        "in": "query",
+        "required": False,
+        "description": "Which alerts.",
+        "schema": {
+            "enum": ["all", "open", "firing", "resolved", "unacknowledged"],
+            "default": "all",
+        },
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "At most this many.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+    },
+    {
+        "name": "severity",
+        "in": "query",
+        "required": False,
+        "description": "Only this one.",
+        "schema": {"enum": ["info", "warning", "critical"]},
+    },
+)
+_MANAGE_RULES = Permission.MANAGE_ALERT_RULES.value
+ALERT_ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("get", "/alerts/catalogue", "Rule types, metrics and templates for alert rules",
+             "AlertCatalogue", "alerts", bad_request=False),
+    Endpoint("get", "/alerts/rules", "Alert rules with their states", "AlertRules", "alerts",
+             bad_request=False),
+    Endpoint("post", "/alerts/rules", "Create an alert rule (audited)", "AlertRule", "alerts",
+             role=None, permission=_MANAGE_RULES, request_body=_RULE_BODY),
+    Endpoint("post", "/alerts/rules/preview", "How often a rule would have fired in 7 days",
+             "AlertPreview", "alerts", role=None, permission=_MANAGE_RULES,
+             request_body=_RULE_BODY),
+    Endpoint("get", "/alerts/rules/{rule_id}", "One alert rule", "AlertRule", "alerts",
+             (RULE_ID_IN_PATH,), bad_request=False, errors=("404",)),
+    Endpoint("put", "/alerts/rules/{rule_id}", "Replace a rule's definition (a new version)",
+             "AlertRule", "alerts", (RULE_ID_IN_PATH,), role=None, permission=_MANAGE_RULES,
+             request_body=_RULE_BODY, errors=("404",)),
+    Endpoint("post", "/alerts/rules/{rule_id}/snooze", "Snooze a rule's notifications",
+             "AlertSnooze", "alerts", (RULE_ID_IN_PATH,), role=None, permission=_MANAGE_RULES,
+             request_body=obj(_MINUTES), errors=("404",)),
+    Endpoint("get", "/alerts/events", "Alerts, newest first, and the unacknowledged count",
+             "Alerts", "alerts", _ALERT_QUERY),
+    Endpoint("post", "/alerts/events/ack", "Acknowledge an alert (audited)", "Alert", "alerts",
+             request_body=obj(_ALERT_ID), errors=("404",)),
+    Endpoint("post", "/alerts/events/snooze", "Snooze an alert for 5-60 minutes (audited)",
+             "Alert", "alerts", request_body=obj({**_ALERT_ID, **_MINUTES}),
+             errors=("404",)),
+    Endpoint("post", "/alerts/events/feedback", "Rate an alert as a false or true positive",
+             "Alert", "alerts",
+             request_body=obj({**_ALERT_ID, "false_positive": {"type": "boolean"}}),
+             errors=("404",)),
+)  # fmt: skip
+
+EXPORT_ENDPOINTS = (
+    Endpoint(
+        "get", "/export/history", "Past exports: who, when, what, format, rows, SHA-256",
+        "ExportHistory", "exports", (EXPORT_HISTORY_LIMIT,),
+    ),
+    Endpoint(
+        "get", "/export/{dataset}",
+        "A dataset as CSV, Excel, JSON, Parquet or (reports) PDF, streamed and audited",
+        "ExportRows", "exports", (DATASET_IN_PATH, *shared("start", "end", *FILTERS, "segment"),
+                                  *EXPORT_PARAMETERS),
+        other_media_types=EXPORT_MEDIA_TYPES, errors=("403",),
+    ),
+    Endpoint(
+        "get", "/export/jobs/{job_id}/file", "A finished export job's file (owner or admin)",
+        "ExportRows", "exports", (JOB_ID_IN_PATH,), other_media_types=EXPORT_MEDIA_TYPES,
+        errors=("404", "409"),
+        bad_request=False,
+    ),
+)  # fmt: skip
+
+_TRANSACTION_FORMAT = query(
+    "format", {"type": "string", "enum": ["csv", "xml"], "default": "csv"}, "File format."
+)
+_QUARTER = query(
+    "quarter",
+    {"type": "string", "pattern": "^[0-9]{4}-?[Qq][1-4]$"},
+    "Calendar quarter, e.g. 2026Q4.",
+    required=True,
+)
+_AUDIT_PARAMETERS = (
+    query("q", {"type": "string", "maxLength": 200}, "Text in the actor, action or target."),
+    *shared("start", "end"),
+    query("page", {"type": "integer", "minimum": 0, "default": 0}, "0-based page."),
+    query(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+        "Records per page.",
+    ),
+)
+COMPLIANCE_ENDPOINTS = (
+    Endpoint(
+        "get", "/compliance/best-execution",
+        "Top five venues per asset class (RTS 28 shares) and execution quality per venue",
+        "BestExecution", "compliance", tuple(shared("start", "end", "symbol", "lp", "book")),
+        role="compliance",
+    ),
+    Endpoint(
+        "get", "/compliance/order-routing",
+        "Rule 606-shaped routing disclosure of a quarter, per month and venue",
+        "OrderRouting", "compliance", (_QUARTER,), role="compliance",
+    ),
+    Endpoint(
+        "get", "/compliance/transactions",
+        "RTS 22-shaped transaction report as CSV or XML (audited)", None, "compliance",
+        (*shared("start", "end", "symbol", "lp", "book"), _TRANSACTION_FORMAT),
+        role="compliance", media_type="text/csv", other_media_types=("application/xml",),
+    ),
+    Endpoint(
+        "get", "/compliance/completeness", "Data-completeness findings of the window",
+        "CompletenessFindings", "compliance", tuple(shared("start", "end")), role="compliance",
+    ),
+    Endpoint(
+        "get", "/audit", "The audit trail, newest first, searchable, paginated", "AuditTrail",
+        "compliance", _AUDIT_PARAMETERS, role="compliance",
+    ),
+)  # fmt: skip
 
 PAGE_PARAMETERS = shared("start", "end", *FILTERS, "segment", "page", "page_size")
 
@@ -121,6 +259,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         permission=Permission.MANAGE_LIMITS.value,
         request_body=obj({"limit_usd": {"type": "number", "exclusiveMinimum": 0}}),
     ),
+    *ALERT_ENDPOINTS,
+    *EXPORT_ENDPOINTS,
+    *COMPLIANCE_ENDPOINTS,
 )  # fmt: skip
 """Every operation of API v1; tests/integration/test_openapi.py checks it against the routes."""
 
@@ -144,6 +285,15 @@ ERROR_RESPONSES: dict[str, Schema] = {
         "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
     },
     "InternalError": _error("An unexpected error (details only in the server log)."),
+    "NotFound": _error("No such thing (or none the caller may see)."),
+    "Conflict": _error("Not in a state that allows this (e.g. a job not finished)."),
+    "ServiceUnavailable": {
+        **_error(
+            "A backing service is down; error.service says which (database, redis or kafka). "
+            "Retry after the given seconds."
+        ),
+        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+    },
 }
 
 
@@ -165,7 +315,16 @@ def _responses(endpoint: Endpoint) -> dict[str, Schema]:
     if endpoint.permission is not None or endpoint.role not in (None, ROLES[0]):
         # Every valid token has at least the lowest role: only a higher bar can refuse one.
         responses["403"] = {"$ref": "#/components/responses/Forbidden"}
+    for status, name in (("403", "Forbidden"), ("404", "NotFound"), ("409", "Conflict")):
+        if status in endpoint.errors:
+            responses[status] = {"$ref": f"#/components/responses/{name}"}
+    for media_type in endpoint.other_media_types:
+        responses["200"]["content"][media_type] = {"schema": FILE}
     responses["500"] = {"$ref": "#/components/responses/InternalError"}
+    if "503" not in responses:
+        # Every operation but /health (which answers its own 503) reads a backing service,
+        # the token check alone reads the database.
+        responses["503"] = {"$ref": "#/components/responses/ServiceUnavailable"}
     return responses
 
 

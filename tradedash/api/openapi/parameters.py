@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from app.exports.datasets import DATASETS
+from app.exports.request import FORMATS as EXPORT_FORMATS
 from app.metrics.risk import DEFAULT_VAR_DAYS
 from app.queries.drilldown import MAX_PAGE_SIZE
 from app.queries.exposure import MEASURES
@@ -102,10 +104,11 @@ BACKTEST_PARAMETERS = (
     query(
         "policy",
         {"type": "string", "enum": ["flip", "toxicity"], "default": "flip"},
-        "flip: A ↔ B; toxicity: clients scored above threshold_bps to A, the rest to B.",
+        "flip: A ↔ B; toxicity: clients whose markout-based toxicity score (fill_qty-weighted "
+        "60 s markout in bps of the fill price) is above threshold_bps to A, the rest to B.",
     ),
-    query("threshold_bps", {"type": "number", "default": 0}, "Toxicity threshold."),
-    query("min_trades", {"type": "integer", "minimum": 1}, "Trades a client needs to be scored."),
+    query("threshold_bps", {"type": "number", "default": 0}, "Toxicity threshold (bps)."),
+    query("min_trades", {"type": "integer", "minimum": 1}, "Fills a client needs to be scored."),
     *(
         query(name, {"type": "number"}, "Cost model, USD per million (spread_share: 0–1).")
         for name in (
@@ -133,3 +136,53 @@ EXPOSURE_PARAMETERS = (
     ),
 )
 SYMBOL_IN_PATH: Schema = {"name": "symbol", "in": "path", "required": True, "schema": STRING}
+
+DATASET_IN_PATH: Schema = {
+    "name": "dataset",
+    "in": "path",
+    "required": True,
+    "description": "What to export.",
+    "schema": {"type": "string", "enum": list(DATASETS)},
+}
+JOB_ID_IN_PATH: Schema = {
+    "name": "job_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+EXPORT_MEDIA_TYPES = (
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.apache.parquet",
+    "application/pdf",
+)
+"""The file formats besides JSON (whose body is documented as ExportRows)."""
+EXPORT_PARAMETERS = (
+    query(
+        "format",
+        {"type": "string", "enum": list(EXPORT_FORMATS), "default": "csv"},
+        "File format; pdf only for the reports (lp_scorecard, rule_report).",
+    ),
+    {
+        **query(
+            "columns",
+            array(STRING),
+            "Columns to export, comma-separated or repeated (default: all of the dataset's).",
+        ),
+        "style": "form",
+        "explode": True,
+    },
+    query(
+        "tz",
+        {"type": "string"},
+        "IANA timezone of the exported times, e.g. Europe/London (default: the configured one).",
+    ),
+    query(
+        "currency",
+        {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+        "Convert money to this ISO 4217 currency (adds fx_rate_unknown); default: as stored.",
+    ),
+)
+EXPORT_HISTORY_LIMIT = query(
+    "limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}, "At most this many."
+)

@@ -47,6 +47,7 @@ def described(schema: Schema, description: str) -> Schema:
 
 
 STRING: Schema = {"type": "string"}
+FILE: Schema = {"type": "string", "format": "binary"}
 STRING_OR_NULL: Schema = {"type": ["string", "null"]}
 BOOLEAN: Schema = {"type": "boolean"}
 COUNT: Schema = {"type": "integer", "minimum": 0}
@@ -102,7 +103,17 @@ PRIMITIVES: dict[str, Schema] = {
                 {
                     "code": described(STRING, "Machine-readable, e.g. bad_parameter."),
                     "message": described(STRING, "Which parameter and why, for people."),
-                }
+                    "service": {
+                        "enum": ["database", "redis", "kafka"],
+                        "description": "Only in a 503: the backing service that is down.",
+                    },
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": STRING,
+                        "description": "Only for an invalid alert rule: field → reason.",
+                    },
+                },
+                optional=("service", "fields"),
             )
         }
     ),
@@ -281,6 +292,156 @@ CHECK: Schema = obj(
     }
 )
 
+ALERT_RULE = obj(
+    {
+        "id": COUNT,
+        "name": STRING,
+        "enabled": BOOLEAN,
+        "version": COUNT,
+        "definition": described({"type": "object"}, "The rule definition (docs/alerting.md)."),
+        "created_at": TIME,
+        "updated_at": TIME,
+        "snoozed_until": TIME_OR_NULL,
+        "rated_alerts": COUNT,
+        "false_positive_share": FRACTION_OR_NULL,
+        "suppressed": described(BOOLEAN, "Muted: > 70 % of ≥ 5 rated alerts false positives."),
+        "open_alerts": COUNT,
+        "states": {"type": "object", "additionalProperties": COUNT},
+    }
+)
+ALERT = obj(
+    {
+        "id": COUNT,
+        "rule_id": COUNT,
+        "rule_name": STRING,
+        "rule_version": COUNT,
+        "instance": described(STRING, "The LP, symbol, account ... (empty for a global rule)."),
+        "severity": {"type": "string", "enum": ["info", "warning", "critical"]},
+        "state": {"type": "string", "enum": ["firing", "resolved"]},
+        "fired_at": TIME,
+        "resolved_at": TIME_OR_NULL,
+        "value": NUMBER_OR_NULL,
+        "message": STRING,
+        "labels": {"type": "object", "additionalProperties": STRING},
+        "acknowledged_at": TIME_OR_NULL,
+        "acknowledged_by": STRING_OR_NULL,
+        "snoozed_until": TIME_OR_NULL,
+        "escalation_level": COUNT,
+        "feedback": {"enum": ["false_positive", "true_positive", None]},
+        "runbook_url": STRING,
+        "correlated_ids": array(COUNT),
+    }
+)
+
+
+def _numbers(*names: str) -> dict[str, Schema]:
+    return dict.fromkeys(names, NUMBER_OR_NULL)
+
+
+# Compliance (tradedash/api/compliance.py, docs/compliance.md); percentages are 0-100.
+COMPLIANCE_RESPONSES: dict[str, Schema] = {
+    "BestExecution": window(
+        {
+            "note": STRING,
+            "top_venues": array(
+                obj(
+                    {
+                        "asset_class": STRING,
+                        "rank": COUNT,
+                        "venue": STRING,
+                        "orders": COUNT,
+                        **_numbers(
+                            "volume_usd", "volume_share_pct", "order_share_pct", "passive_pct",
+                            "aggressive_pct", "directed_pct",
+                        ),
+                    }
+                )
+            ),
+            "venue_quality": array(
+                obj(
+                    {
+                        "venue": STRING,
+                        "attempts": COUNT,
+                        "fills": COUNT,
+                        **_numbers(
+                            "fill_ratio_pct", "price_improvement_pips", "slippage_pips",
+                            "commission_per_million_usd", "pfof_per_million_usd",
+                            "latency_median_ms", "latency_p95_ms",
+                        ),
+                    }
+                )
+            ),
+        }
+    ),
+    "OrderRouting": window(
+        {
+            "quarter": STRING,
+            "months": array(
+                obj(
+                    {
+                        "month": STRING,
+                        "venues": array(
+                            obj(
+                                {
+                                    "venue": STRING,
+                                    "orders": COUNT,
+                                    **_numbers(
+                                        "non_directed_pct", "market_pct", "marketable_limit_pct",
+                                        "non_marketable_limit_pct", "other_pct",
+                                        "net_payment_usd", "routed_units",
+                                        "net_payment_per_hundred_units",
+                                    ),
+                                }
+                            )
+                        ),
+                    }
+                )
+            ),
+        }
+    ),
+    "CompletenessFindings": window(
+        {
+            "findings": array(
+                obj(
+                    {
+                        "kind": {
+                            "type": "string",
+                            "enum": [
+                                "missing_field", "order_without_execution",
+                                "execution_without_order", "clock_skew",
+                            ],
+                        },
+                        "reference": STRING,
+                        "ts": TIME,
+                        "detail": STRING,
+                    }
+                )
+            )
+        }
+    ),
+    "AuditTrail": obj(
+        {
+            "page": COUNT,
+            "page_size": COUNT,
+            "total": COUNT,
+            "rows": array(
+                obj(
+                    {
+                        "id": COUNT,
+                        "ts": STRING,
+                        "actor": STRING,
+                        "role": STRING,
+                        "ip": STRING,
+                        "action": STRING,
+                        "target": STRING,
+                        "details": described(STRING, "The record's details as JSON text."),
+                    }
+                )
+            ),
+        }
+    ),
+}  # fmt: skip
+
 RESPONSES: dict[str, Schema] = {
     "LpScorecard": window({"rows": array(LP_ROW)}),
     "RulesReport": window(
@@ -437,6 +598,71 @@ RESPONSES: dict[str, Schema] = {
             )
         }
     ),
+    "AlertCatalogue": obj(
+        {
+            "rule_types": array(STRING),
+            "scopes": array(STRING),
+            "severities": array(STRING),
+            "metrics": array(
+                obj(
+                    {
+                        "name": STRING,
+                        "unit": STRING,
+                        "scopes": array(STRING),
+                        "description": STRING,
+                    }
+                )
+            ),
+            "templates": array(obj({"key": STRING, "definition": {"type": "object"}})),
+        }
+    ),
+    "AlertRule": ALERT_RULE,
+    "AlertRules": obj({"rules": array(ref("AlertRule"))}),
+    "AlertPreview": obj(
+        {
+            "definition_name": STRING,
+            "fired_count": COUNT,
+            "first_fired_at": TIME_OR_NULL,
+            "last_fired_at": TIME_OR_NULL,
+            "evaluations": COUNT,
+            "by_instance": {"type": "object", "additionalProperties": COUNT},
+        }
+    ),
+    "AlertSnooze": obj({"snoozed_until": TIME}),
+    "Alert": ALERT,
+    "Alerts": obj(
+        {
+            "alerts": array(ref("Alert")),
+            "unacknowledged": described(COUNT, "Firing alerts nobody acknowledged (the bell)."),
+        }
+    ),
+    "ExportRows": described(
+        array({"type": "object", "additionalProperties": True}),
+        "format=json: one object per row, column → value; times RFC 3339 with the offset of "
+        "tz; with currency also fx_rate_unknown.",
+    ),
+    "ExportHistory": obj(
+        {
+            "rows": array(
+                obj(
+                    {
+                        "id": COUNT,
+                        "created_at": TIME,
+                        "actor": STRING_OR_NULL,
+                        "dataset": STRING,
+                        "format": STRING,
+                        "rows": COUNT_OR_NULL,
+                        "size_bytes": COUNT,
+                        "sha256": described(STRING, "SHA-256 of the file's bytes, hex."),
+                        "file_name": STRING,
+                        "job_id": COUNT_OR_NULL,
+                        "filter": {"type": "object"},
+                    }
+                )
+            )
+        }
+    ),
+    **COMPLIANCE_RESPONSES,
     "OpenApiDocument": {
         "type": "object",
         "required": ["openapi", "info", "paths"],

@@ -1,0 +1,1 @@
+"""The alert engine: rule definitions, evaluation, states, preview (see docs/alerting.md)."""

@@ -1,0 +1,98 @@
+"""Microsoft Teams incoming webhook (Workflows): a message with one Adaptive Card.
+
+The webhook URL carries the signature that authorises posting, so it is stored as a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from app.config import Settings
+from app.notify.channels import http
+from app.notify.channels.base import Delivery, FieldSpec, Problems, SentResult, url_problem
+from app.notify.message import AlertNotification, RenderedMessage, facts
+from app.notify.registry import register
+
+COLOURS = {"critical": "Attention", "warning": "Warning", "info": "Accent"}
+
+
+def payload(notification: AlertNotification, message: RenderedMessage) -> dict[str, Any]:
+    """The webhook body: ``type: message`` with an Adaptive Card 1.4 attachment."""
+    colour = (
+        "Good"
+        if notification.transition == "resolved"
+        else COLOURS.get(notification.severity, "Default")
+    )
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": [
+            {
+                "type": "TextBlock",
+                "text": message.title,
+                "size": "Large",
+                "weight": "Bolder",
+                "color": colour,
+                "wrap": True,
+            },
+            {"type": "TextBlock", "text": notification.message, "wrap": True},
+            {
+                "type": "FactSet",
+                "facts": [{"title": label, "value": value} for label, value in facts(notification)],
+            },
+        ],
+    }
+    if notification.link:
+        card["actions"] = [
+            {"type": "Action.OpenUrl", "title": "Open in TradeDash", "url": notification.link}
+        ]
+    return {
+        "type": "message",
+        "summary": message.summary,
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": card,
+            }
+        ],
+    }
+
+
+class TeamsAdapter:
+    """Posts an Adaptive Card to a Teams channel."""
+
+    kind = "teams"
+    label = "Microsoft Teams"
+    fields: tuple[FieldSpec, ...] = (
+        FieldSpec(
+            "webhook_url",
+            "Incoming webhook URL",
+            secret=True,
+            placeholder="https://prod-00.westeurope.logic.azure.com/workflows/...",
+        ),
+    )
+
+    def validate(self, config: Mapping[str, Any], secrets: Mapping[str, str]) -> dict[str, str]:
+        """The webhook URL must be https."""
+        problems = Problems()
+        problems.require(secrets, self.fields)
+        if secrets.get("webhook_url") and (problem := url_problem(secrets["webhook_url"])):
+            problems.add("webhook_url", problem)
+        return problems.found
+
+    def send(self, settings: Settings, delivery: Delivery) -> SentResult:
+        """One POST of the card."""
+        return http.post(
+            delivery.secrets["webhook_url"],
+            orjson.dumps(payload(delivery.notification, delivery.message)),
+            content_type="application/json",
+            timeout_s=settings.notify_http_timeout_s,
+        )
+
+
+register(TeamsAdapter())

@@ -1,0 +1,377 @@
+"""Report schedules: list, edit, delete and test-send schedules (``app.reports.store``,
+``app.reports.runs``) and show the run log.
+
+Ownership is checked on every call, not only by what the page shows: a manager who posts the id
+of someone else's schedule gets 403 (``ScheduleForbidden``), an analyst gets nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash
+from dash import Input, Output, State, ctx, no_update
+from flask import abort, current_app
+
+from app.auth.permissions import Permission
+from app.db.models.reports import ExportRun, ExportSchedule
+from app.reports.kinds import KINDS, kind_names
+from app.reports.runs import execute_run, queue_test_run
+from app.reports.schedules import ScheduleInvalid, describe, next_runs, validate_schedule
+from app.reports.store import (
+    Caller,
+    ScheduleForbidden,
+    ScheduleNotFound,
+    delete_schedule,
+    get_schedule,
+    list_schedules,
+    run_log,
+    save_schedule,
+)
+from callbacks import transaction
+from pages.ids import reports_schedules as ids
+from tradedash.auth import current_actor, require_permission
+from tradedash.auth.principal import current_principal
+from tradedash.preferences import current_timezone
+
+FORM_INPUTS = {
+    "name": State(ids.NAME, "value"),
+    "kind": State(ids.KIND, "value"),
+    "format": State(ids.FORMAT, "value"),
+    "preset": State(ids.PRESET, "value"),
+    "time": State(ids.TIME, "value"),
+    "weekday": State(ids.WEEKDAY, "value"),
+    "day": State(ids.DAY, "value"),
+    "cron": State(ids.CRON, "value"),
+    "timezone": State(ids.TIMEZONE, "value"),
+    "recipients": State(ids.RECIPIENTS, "value"),
+    "symbols": State(ids.SYMBOLS, "value"),
+    "lps": State(ids.LPS, "value"),
+    "books": State(ids.BOOKS, "value"),
+    "rules": State(ids.RULES, "value"),
+    "currency": State(ids.CURRENCY, "value"),
+    "working_timeout_s": State(ids.TIMEOUT, "value"),
+    "enabled": State(ids.ENABLED, "value"),
+    "webhook_url": State(ids.WEBHOOK, "value"),
+}
+FIELD_CONTROLS = {
+    "name": ids.NAME,
+    "kind": ids.KIND,
+    "format": ids.FORMAT,
+    "preset": ids.PRESET,
+    "time": ids.TIME,
+    "cron": ids.CRON,
+    "timezone": ids.TIMEZONE,
+    "recipients": ids.RECIPIENTS,
+    "filters": ids.SYMBOLS,
+    "currency": ids.CURRENCY,
+    "working_timeout_s": ids.TIMEOUT,
+    "webhook_url": ids.WEBHOOK,
+}
+
+
+def caller() -> Caller:
+    """The signed-in user as the schedule store's caller."""
+    principal = current_principal()
+    if principal is None or principal.kind != "user":
+        raise dash.exceptions.PreventUpdate
+    return Caller(principal.id, principal.role)
+
+
+@contextmanager
+def owned() -> Iterator[None]:
+    """Turn the store's refusals into HTTP answers: 403 for someone else's, 404 for none."""
+    try:
+        yield
+    except ScheduleForbidden:
+        abort(403)
+    except ScheduleNotFound:
+        abort(404)
+
+
+def local(value: dt.datetime | None, zone: str) -> str:
+    """``2026-11-25 07:00 GMT`` in ``zone`` (empty for None)."""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z") if value else ""
+
+
+def schedule_rows(rows: list[tuple[ExportSchedule, str]], zone: str) -> list[dict[str, Any]]:
+    """The schedules table."""
+    return [
+        {
+            "id": s.id,
+            "name": s.name,
+            "owner": owner,
+            "kind": KINDS[s.report].title if s.report in KINDS else s.report,
+            "format": s.format.upper(),
+            "when": describe(s.preset, s.cron, s.timezone),
+            "next_run": local(s.next_run_at, zone) if s.enabled else "disabled",
+            "enabled": "yes" if s.enabled else "no",
+            "failures": s.consecutive_failures,
+        }
+        for s, owner in rows
+    ]
+
+
+def run_rows(runs: list[ExportRun], names: dict[int, str], zone: str) -> list[dict[str, Any]]:
+    """The run log table."""
+    return [
+        {
+            "id": r.id,
+            "schedule": names.get(r.schedule_id or 0, ""),
+            "trigger": r.trigger,
+            "scheduled_for": local(r.scheduled_for, zone),
+            "started_at": local(r.started_at, zone),
+            "finished_at": local(r.finished_at, zone),
+            "status": r.status,
+            "attempt": r.attempt,
+            "recipients": ", ".join(r.recipients),
+            "attachment": r.attachment_name or "",
+            "sha256": r.attachment_sha256 or "",
+            "error": r.error or "",
+        }
+        for r in runs
+    ]
+
+
+def split(value: str | None) -> list[str]:
+    """Comma- or space-separated values."""
+    return [v for v in (value or "").replace(",", " ").split() if v]
+
+
+def form_of(values: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as :func:`validate_schedule` takes them."""
+    form = {k: v for k, v in values.items() if k not in ("symbols", "lps", "books", "rules")}
+    form["filters"] = {
+        "symbols": [s.upper() for s in split(values.get("symbols"))],
+        "lps": split(values.get("lps")),
+        "books": list(values.get("books") or []),
+        "rule_ids": split(values.get("rules")),
+    }
+    form["enabled"] = bool(values.get("enabled"))
+    return form
+
+
+def form_values(schedule: ExportSchedule | None) -> dict[str, Any]:
+    """The form filled from ``schedule`` (defaults for a new one)."""
+    if schedule is None:
+        return {
+            "name": "", "kind": "daily_desk", "format": "pdf", "preset": "daily",
+            "time": "07:00", "weekday": "mon", "day": 1, "cron": "",
+            "timezone": current_timezone(), "recipients": "", "symbols": "", "lps": "",
+            "books": [], "rules": "", "currency": "USD", "working_timeout_s": "900",
+            "enabled": True, "webhook_url": "",
+        }  # fmt: skip
+    minute, hour, day, _month, weekday = schedule.cron.split(" ")
+    filters = schedule.filters
+    return {
+        "name": schedule.name,
+        "kind": schedule.report,
+        "format": schedule.format,
+        "preset": schedule.preset,
+        "time": f"{int(hour):02d}:{int(minute):02d}" if f"{minute}{hour}".isdigit() else "",
+        "weekday": weekday if schedule.preset == "weekly" else "mon",
+        "day": int(day) if day.isdigit() else 1,
+        "cron": schedule.cron if schedule.preset == "cron" else "",
+        "timezone": schedule.timezone,
+        "recipients": ", ".join(schedule.recipients),
+        "symbols": ", ".join(filters.get("symbols", [])),
+        "lps": ", ".join(filters.get("lps", [])),
+        "books": list(filters.get("books", [])),
+        "rules": ", ".join(filters.get("rule_ids", [])),
+        "currency": schedule.currency,
+        "working_timeout_s": str(schedule.working_timeout_s),
+        "enabled": schedule.enabled,
+        "webhook_url": str((schedule.params or {}).get("webhook_url") or ""),
+    }
+
+
+def feedback_outputs(problems: dict[str, str]) -> dict[str, Any]:
+    """Each field's invalid flag and message."""
+    out: dict[str, Any] = {}
+    for name in ids.FIELDS:
+        out[f"{name}_invalid"] = name in problems
+        out[f"{name}_feedback"] = problems.get(name, "")
+    return out
+
+
+def _status(message: str, color: str) -> dict[str, Any]:
+    return {"status": message, "status_color": color, "status_open": True}
+
+
+def save(values: dict[str, Any], selected: int | None) -> dict[str, Any]:
+    """Validate and save the form; the outputs of the Save button."""
+    try:
+        spec = validate_schedule(form_of(values), kind_names(caller().role))
+    except ScheduleInvalid as invalid:
+        return {
+            **feedback_outputs(invalid.problems),
+            **_status("Nothing was saved: correct the marked fields.", "danger"),
+            "changes": no_update,
+            "selected": no_update,
+        }
+    with owned(), transaction() as db:
+        saved = save_schedule(db, current_actor(), caller(), spec, schedule_id=selected)
+        message = f"Saved '{saved.name}': next run {local(saved.next_run_at, current_timezone())}."
+        saved_id = saved.id
+    return {
+        **feedback_outputs({}),
+        **_status(message, "success"),
+        "changes": 1,
+        "selected": saved_id,
+    }
+
+
+def test_send(selected: int | None) -> tuple[str, str]:
+    """Queue and run a test send of the selected schedule to the signed-in user."""
+    if selected is None:
+        return "Save the schedule first, then send a test.", "warning"
+    principal = current_principal()
+    assert principal is not None
+    with owned(), transaction() as db:
+        get_schedule(db, caller(), selected)
+        run_id = queue_test_run(
+            db, current_actor(), selected, principal.name, dt.datetime.now(dt.UTC)
+        )
+    resources = current_app.extensions["tradedash"]
+    outcome = execute_run(resources.engine, resources.settings, run_id, retries=False)
+    if outcome.status == "succeeded":
+        return f"Test report sent to {principal.name} (run {run_id}).", "success"
+    return f"The test send failed (run {run_id}): {outcome.error}", "danger"
+
+
+def next_runs_text(preset: str, time: str, weekday: str, day: Any, cron: str, zone: str) -> str:
+    """The next three runs of the form's timetable, or what is wrong with it."""
+    form = {"name": "x", "kind": "daily_desk", "format": "pdf", "recipients": "a@b.co",
+            "preset": preset, "time": time, "weekday": weekday, "day": day, "cron": cron,
+            "timezone": zone}  # fmt: skip
+    try:
+        spec = validate_schedule(form, ("daily_desk",))
+    except ScheduleInvalid:
+        return ""
+    upcoming = next_runs(spec.cron, spec.timezone, dt.datetime.now(dt.UTC), 3)
+    return "Next runs: " + "; ".join(local(t, spec.timezone) for t in upcoming)
+
+
+def register(app: dash.Dash) -> None:
+    @app.callback(
+        Output(ids.GRID, "rowData"),
+        Output(ids.RUNS, "rowData"),
+        Input(ids.CHANGES, "data"),
+    )
+    @require_permission(Permission.SCHEDULE_OWN_REPORTS)
+    def show_tables(_changes: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        zone = current_timezone()
+        with transaction() as db:
+            schedules = list_schedules(db, caller())
+            runs = run_log(db, caller())
+            names = {s.id: s.name for s, _ in schedules}
+            return schedule_rows(schedules, zone), run_rows(runs, names, zone)
+
+    form_outputs = {
+        name: Output(state.component_id, "value") for name, state in FORM_INPUTS.items()
+    }
+
+    @app.callback(
+        output={
+            "form": form_outputs,
+            "selected": Output(ids.SELECTED, "data"),
+            "title": Output(ids.FORM_TITLE, "children"),
+        },
+        inputs={"rows": Input(ids.GRID, "selectedRows"), "_new": Input(ids.NEW, "n_clicks")},
+        prevent_initial_call=True,
+    )
+    @require_permission(Permission.SCHEDULE_OWN_REPORTS)
+    def on_pick(rows: list[dict[str, Any]] | None, _new: int | None) -> dict[str, Any]:
+        if ctx.triggered_id == ids.NEW or not rows:
+            return {"form": form_values(None), "selected": None, "title": "New schedule"}
+        with owned(), transaction() as db:
+            schedule = get_schedule(db, caller(), int(rows[0]["id"]))
+            values = form_values(schedule)
+            title = f"Editing #{schedule.id}"
+            return {"form": values, "selected": schedule.id, "title": title}
+
+    feedback = {}
+    for name in ids.FIELDS:
+        feedback[f"{name}_invalid"] = Output(FIELD_CONTROLS[name], "invalid")
+        feedback[f"{name}_feedback"] = Output(ids.feedback(name), "children")
+
+    @app.callback(
+        output={
+            **feedback,
+            "status": Output(ids.STATUS, "children"),
+            "status_color": Output(ids.STATUS, "color"),
+            "status_open": Output(ids.STATUS, "is_open"),
+            "changes": Output(ids.CHANGES, "data", allow_duplicate=True),
+            "selected": Output(ids.SELECTED, "data", allow_duplicate=True),
+        },
+        inputs={
+            "_clicks": Input(ids.SAVE, "n_clicks"),
+            "selected": State(ids.SELECTED, "data"),
+            "changes": State(ids.CHANGES, "data"),
+            **FORM_INPUTS,
+        },
+        prevent_initial_call=True,
+    )
+    @require_permission(Permission.SCHEDULE_OWN_REPORTS)
+    def on_save(
+        _clicks: int | None, selected: int | None, changes: int | None, **values: Any
+    ) -> dict[str, Any]:
+        out = save(values, selected)
+        if out["changes"] is not no_update:
+            out["changes"] = (changes or 0) + 1
+        return out
+
+    @app.callback(
+        Output(ids.STATUS, "children", allow_duplicate=True),
+        Output(ids.STATUS, "color", allow_duplicate=True),
+        Output(ids.STATUS, "is_open", allow_duplicate=True),
+        Output(ids.CHANGES, "data", allow_duplicate=True),
+        Output(ids.SELECTED, "data", allow_duplicate=True),
+        Input(ids.DELETE, "n_clicks"),
+        State(ids.SELECTED, "data"),
+        State(ids.CHANGES, "data"),
+        prevent_initial_call=True,
+    )
+    @require_permission(Permission.SCHEDULE_OWN_REPORTS)
+    def on_delete(
+        _clicks: int | None, selected: int | None, changes: int | None
+    ) -> tuple[str, str, bool, Any, Any]:
+        if selected is None:
+            return "Select a schedule to delete.", "warning", True, no_update, no_update
+        with owned(), transaction() as db:
+            delete_schedule(db, current_actor(), caller(), selected)
+        return f"Schedule #{selected} deleted.", "success", True, (changes or 0) + 1, None
+
+    @app.callback(
+        Output(ids.STATUS, "children", allow_duplicate=True),
+        Output(ids.STATUS, "color", allow_duplicate=True),
+        Output(ids.STATUS, "is_open", allow_duplicate=True),
+        Output(ids.CHANGES, "data", allow_duplicate=True),
+        Input(ids.TEST, "n_clicks"),
+        State(ids.SELECTED, "data"),
+        State(ids.CHANGES, "data"),
+        prevent_initial_call=True,
+    )
+    @require_permission(Permission.SCHEDULE_OWN_REPORTS)
+    def on_test(
+        _clicks: int | None, selected: int | None, changes: int | None
+    ) -> tuple[str, str, bool, int]:
+        message, color = test_send(selected)
+        return message, color, True, (changes or 0) + 1
+
+    @app.callback(
+        Output(ids.NEXT_RUNS, "children"),
+        Input(ids.PRESET, "value"),
+        Input(ids.TIME, "value"),
+        Input(ids.WEEKDAY, "value"),
+        Input(ids.DAY, "value"),
+        Input(ids.CRON, "value"),
+        Input(ids.TIMEZONE, "value"),
+    )
+    @require_permission(Permission.SCHEDULE_OWN_REPORTS)
+    def on_timing(preset: str, time: str, weekday: str, day: Any, cron: str, zone: str) -> str:
+        return next_runs_text(preset or "", time or "", weekday or "", day, cron or "", zone or "")

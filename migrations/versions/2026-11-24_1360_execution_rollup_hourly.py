@@ -1,0 +1,23 @@
+"""Execution quality per hour for long windows (read-model speed).
+
+Revision ID: a1e7c3600007
+Revises: a1e7c3500006
+Create Date: 2026-11-24 13:60:00+00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "a1e7c3600007"
+down_revision: str | Sequence[str] | None = "a1e7c3500006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,11 @@
+"""Component IDs of the Mailbox page (pages/admin_mailbox.py)."""
+
+GRID = "mailbox-grid"
+REFRESH = "mailbox-refresh"
+NOTICE = "mailbox-notice"
+HEADERS = "mailbox-headers"
+BODY = "mailbox-body"
+ATTACHMENT = "mailbox-attachment"
+DOWNLOAD_EML = "mailbox-download-eml"
+DOWNLOAD_ATTACHMENT = "mailbox-download-attachment"
+DOWNLOAD = "mailbox-download"

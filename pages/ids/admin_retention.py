@@ -1,0 +1,10 @@
+"""Component IDs of the Retention policies page (pages/admin_retention.py)."""
+
+GRID = "retention-grid"
+CHANGES = "retention-changes"
+DATA_CLASS = "retention-data-class"
+DATA_CLASS_FEEDBACK = "retention-data-class-feedback"
+KEEP_DAYS = "retention-keep-days"
+KEEP_DAYS_FEEDBACK = "retention-keep-days-feedback"
+SAVE = "retention-save"
+STATUS = "retention-status"

@@ -1,0 +1,12 @@
+"""Component IDs of the Client data page (pages/compliance_clients.py)."""
+
+CLIENT = "clients-client"
+CLIENT_FEEDBACK = "clients-client-feedback"
+ACCESS = "clients-access"
+DOWNLOAD = "clients-download"
+ERASE = "clients-erase"
+CONFIRM = "clients-erase-confirm"
+CONFIRM_TEXT = "clients-erase-confirm-text"
+CONFIRM_YES = "clients-erase-yes"
+CONFIRM_NO = "clients-erase-no"
+STATUS = "clients-status"

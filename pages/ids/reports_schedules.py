@@ -1,0 +1,57 @@
+"""Component IDs of the Report schedules page (pages/reports_schedules.py)."""
+
+GRID = "schedules-grid"
+RUNS = "schedules-runs"
+CHANGES = "schedules-changes"
+"""A counter each save, delete or test send bumps so that both tables reload."""
+SELECTED = "schedules-selected"
+"""The id of the schedule the form edits (None: a new one)."""
+FORM_TITLE = "schedules-form-title"
+
+NAME = "schedules-name"
+KIND = "schedules-kind"
+FORMAT = "schedules-format"
+PRESET = "schedules-preset"
+TIME = "schedules-time"
+WEEKDAY = "schedules-weekday"
+DAY = "schedules-day"
+CRON = "schedules-cron"
+TIMEZONE = "schedules-timezone"
+RECIPIENTS = "schedules-recipients"
+SYMBOLS = "schedules-symbols"
+LPS = "schedules-lps"
+BOOKS = "schedules-books"
+RULES = "schedules-rules"
+CURRENCY = "schedules-currency"
+TIMEOUT = "schedules-timeout"
+ENABLED = "schedules-enabled"
+WEBHOOK = "schedules-webhook"
+NEXT_RUNS = "schedules-next-runs"
+
+FIELDS = (
+    "name",
+    "kind",
+    "format",
+    "preset",
+    "time",
+    "cron",
+    "timezone",
+    "recipients",
+    "filters",
+    "currency",
+    "working_timeout_s",
+    "webhook_url",
+)
+"""Form fields that carry a validation message, in form order."""
+
+
+def feedback(field: str) -> str:
+    """The id of the validation message under ``field``."""
+    return f"schedules-{field}-feedback"
+
+
+SAVE = "schedules-save"
+NEW = "schedules-new"
+DELETE = "schedules-delete"
+TEST = "schedules-test"
+STATUS = "schedules-status"

@@ -1,0 +1,240 @@
+"""The Report schedules page through real ``/_dash-update-component`` requests: saving with
+validation messages, ownership enforced in the callbacks (403 for someone else's schedule),
+the run log, and "Send test now" through a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from conftest import PASSWORD, add_users, free_port
+from flask import Flask
+from flask.testing import FlaskClient
+from page_data import clear_pages
+from sqlalchemy.orm import Session
+from test_admin_pages import _fire, _updates
+
+from app.config import Settings
+from app.db.models.reports import ExportRun, ExportSchedule
+from app.mail.catcher import MailCatcher, caught_messages
+from pages.ids import reports_schedules as ids
+from tradedash.web import create_app
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def catcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailCatcher]:
+    data_dir = Path(tmp_path_factory.mktemp("data"))
+    mail = MailCatcher(data_dir / "mail", port=free_port()).start()
+    yield mail
+    mail.stop()
+
+
+@pytest.fixture(scope="module")
+def server(base_settings: Settings, database_url: str, catcher: MailCatcher) -> Iterator[Flask]:
+    clear_pages()
+    settings = base_settings.model_copy(
+        update={
+            "database_url": database_url,
+            "smtp_port": catcher.port,
+            "data_dir": catcher.directory.parent,
+        }
+    )
+    app = create_app(settings)
+    yield app.server
+    app.server.extensions["tradedash"].close()
+    clear_pages()
+
+
+@pytest.fixture
+def users(server: Flask, committed_db: sa.Engine) -> dict[str, int]:
+    return add_users(committed_db, "analyst", "manager", "admin")
+
+
+def signed_in(server: Flask, role: str) -> FlaskClient:
+    client = server.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.7.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    page = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, page
+    form = {"email": f"{role}@desk.example", "password": PASSWORD, "csrf_token": match.group(1)}
+    assert client.post("/login", data=form).status_code == 302
+    return client
+
+
+FORM = {
+    f"{ids.NAME}.value": "Morning pack",
+    f"{ids.KIND}.value": "daily_desk",
+    f"{ids.FORMAT}.value": "csv",
+    f"{ids.PRESET}.value": "daily",
+    f"{ids.TIME}.value": "07:00",
+    f"{ids.WEEKDAY}.value": "mon",
+    f"{ids.DAY}.value": 1,
+    f"{ids.CRON}.value": "",
+    f"{ids.TIMEZONE}.value": "Europe/London",
+    f"{ids.RECIPIENTS}.value": "desk@broker.example",
+    f"{ids.SYMBOLS}.value": "eurusd",
+    f"{ids.LPS}.value": "",
+    f"{ids.BOOKS}.value": ["A"],
+    f"{ids.RULES}.value": "",
+    f"{ids.CURRENCY}.value": "USD",
+    f"{ids.TIMEOUT}.value": "900",
+    f"{ids.ENABLED}.value": True,
+}
+
+
+def save(
+    client: FlaskClient, selected: int | None = None, changes: dict[str, Any] | None = None
+) -> Any:
+    values = {**FORM, **(changes or {}), f"{ids.SELECTED}.data": selected, f"{ids.CHANGES}.data": 0}
+    return _fire(client, f"{ids.SAVE}.n_clicks", {f"{ids.SAVE}.n_clicks": 1, **values})
+
+
+def tables(client: FlaskClient) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    out = _updates(_fire(client, f"{ids.CHANGES}.data", {f"{ids.CHANGES}.data": 1}))
+    return out[f"{ids.GRID}.rowData"], out[f"{ids.RUNS}.rowData"]
+
+
+def test_a_manager_saves_and_sees_only_their_own_schedules(
+    server: Flask, users: dict[str, int], committed_db: sa.Engine
+) -> None:
+    manager = signed_in(server, "manager")
+    out = _updates(save(manager))
+    assert out[f"{ids.STATUS}.color"] == "success"
+    assert out[f"{ids.STATUS}.children"].startswith("Saved 'Morning pack': next run ")
+    mine = out[f"{ids.SELECTED}.data"]
+
+    admin = signed_in(server, "admin")
+    theirs = _updates(save(admin, changes={f"{ids.NAME}.value": "Admin pack"}))[
+        f"{ids.SELECTED}.data"
+    ]
+    with Session(committed_db) as db:
+        owners = dict(db.execute(sa.select(ExportSchedule.id, ExportSchedule.owner_id)).all())
+        schedule = db.get_one(ExportSchedule, mine)
+        assert (schedule.filters, schedule.cron) == (
+            {"symbols": ["EURUSD"], "books": ["A"]},
+            "0 7 * * *",
+        )
+    assert owners == {mine: users["manager"], theirs: users["admin"]}
+
+    rows, _ = tables(manager)
+    assert [(r["id"], r["owner"], r["when"]) for r in rows] == [
+        (mine, "manager@desk.example", "daily 07:00 Europe/London")
+    ]
+    assert {r["id"] for r in tables(admin)[0]} == {mine, theirs}
+
+    # Someone else's schedule, posted by hand: refused by the callback itself.
+    assert (
+        save(manager, selected=theirs, changes={f"{ids.NAME}.value": "Hijacked"}).status_code == 403
+    )
+    pick = {f"{ids.GRID}.selectedRows": [{"id": theirs}], f"{ids.NEW}.n_clicks": None}
+    assert _fire(manager, f"{ids.GRID}.selectedRows", pick).status_code == 403
+    delete = {f"{ids.DELETE}.n_clicks": 1, f"{ids.SELECTED}.data": theirs}
+    assert _fire(manager, f"{ids.DELETE}.n_clicks", delete).status_code == 403
+    with Session(committed_db) as db:
+        assert db.get_one(ExportSchedule, theirs).name == "Admin pack"
+
+    # An admin edits anyone's; the owner stays.
+    renamed = save(admin, selected=mine, changes={f"{ids.NAME}.value": "Renamed by admin"})
+    assert _updates(renamed)[f"{ids.STATUS}.color"] == "success"
+    with Session(committed_db) as db:
+        schedule = db.get_one(ExportSchedule, mine)
+        assert (schedule.name, schedule.owner_id) == ("Renamed by admin", users["manager"])
+
+    # An analyst has no schedules at all (the callback refuses: no update).
+    analyst = signed_in(server, "analyst")
+    assert _fire(analyst, f"{ids.CHANGES}.data", {f"{ids.CHANGES}.data": 1}).status_code == 204
+
+
+def test_bad_fields_get_messages_next_to_them(server: Flask, users: dict[str, int]) -> None:
+    manager = signed_in(server, "manager")
+    out = _updates(
+        save(
+            manager,
+            changes={
+                f"{ids.RECIPIENTS}.value": "desk@broker.example, nobody",
+                f"{ids.TIME}.value": "7pm",
+                f"{ids.TIMEZONE}.value": "London",
+                f"{ids.KIND}.value": "best_execution",
+            },
+        )
+    )
+    assert out[f"{ids.feedback('recipients')}.children"] == "'nobody' is not an e-mail address"
+    assert out[f"{ids.RECIPIENTS}.invalid"] is True
+    assert out[f"{ids.feedback('time')}.children"].startswith("'7pm' is not a time of day")
+    assert out[f"{ids.feedback('timezone')}.children"] == (
+        "'London' is not an IANA timezone such as Europe/London"
+    )
+    # Regulatory reports are for compliance and up.
+    assert out[f"{ids.feedback('kind')}.children"] == (
+        "choose a kind: daily_desk, weekly_lp, monthly_rules"
+    )
+    assert out[f"{ids.NAME}.invalid"] is False and out[f"{ids.feedback('name')}.children"] == ""
+    assert out[f"{ids.STATUS}.children"] == "Nothing was saved: correct the marked fields."
+
+
+def test_send_test_now_mails_the_requester_and_logs_the_run(
+    server: Flask, users: dict[str, int], catcher: MailCatcher, committed_db: sa.Engine
+) -> None:
+    manager = signed_in(server, "manager")
+    mine = _updates(save(manager))[f"{ids.SELECTED}.data"]
+    before = len(caught_messages(catcher.directory))
+    out = _updates(
+        _fire(
+            manager,
+            f"{ids.TEST}.n_clicks",
+            {f"{ids.TEST}.n_clicks": 1, f"{ids.SELECTED}.data": mine, f"{ids.CHANGES}.data": 3},
+        )
+    )
+    assert out[f"{ids.STATUS}.color"] == "success", out
+    assert out[f"{ids.STATUS}.children"].startswith("Test report sent to manager@desk.example")
+    caught = caught_messages(catcher.directory)
+    assert len(caught) == before + 1
+    assert caught[0].to == "manager@desk.example"
+    assert caught[0].subject.startswith("[TEST] Morning pack: Daily desk summary, ")
+    _, runs = tables(manager)
+    [run] = runs
+    assert (run["trigger"], run["status"], run["recipients"]) == (
+        "test", "succeeded", "manager@desk.example"
+    )  # fmt: skip
+    with Session(committed_db) as db:
+        stored = db.scalars(sa.select(ExportRun)).one()
+        assert stored.attachment_sha256 == run["sha256"] and len(run["sha256"]) == 64
+
+
+def test_the_mailbox_page_shows_and_downloads_caught_mail(
+    server: Flask, users: dict[str, int], catcher: MailCatcher
+) -> None:
+    from pages.ids import admin_mailbox as mailbox
+
+    manager = signed_in(server, "manager")
+    mine = _updates(save(manager))[f"{ids.SELECTED}.data"]
+    test = {f"{ids.TEST}.n_clicks": 1, f"{ids.SELECTED}.data": mine, f"{ids.CHANGES}.data": 1}
+    assert (
+        _updates(_fire(manager, f"{ids.TEST}.n_clicks", test))[f"{ids.STATUS}.color"] == "success"
+    )
+
+    admin = signed_in(server, "admin")
+    listed = _updates(_fire(admin, f"{mailbox.REFRESH}.n_clicks", {}))
+    newest = listed[f"{mailbox.GRID}.rowData"][0]
+    assert newest["to"] == "manager@desk.example" and newest["attachments"].endswith(".csv")
+    shown = _updates(
+        _fire(admin, f"{mailbox.GRID}.selectedRows", {f"{mailbox.GRID}.selectedRows": [newest]})
+    )
+    assert "Schedule: Morning pack" in shown[f"{mailbox.BODY}.children"]
+    [attachment] = shown[f"{mailbox.ATTACHMENT}.options"]
+    values = {
+        f"{mailbox.DOWNLOAD_ATTACHMENT}.n_clicks": 1,
+        f"{mailbox.GRID}.selectedRows": [newest],
+        f"{mailbox.ATTACHMENT}.value": attachment,
+    }
+    download = _updates(_fire(admin, f"{mailbox.DOWNLOAD_ATTACHMENT}.n_clicks", values))
+    assert download[f"{mailbox.DOWNLOAD}.data"]["filename"] == attachment
+    # A manager may not read the desk's mail.
+    assert _fire(manager, f"{mailbox.REFRESH}.n_clicks", {}).status_code == 204

@@ -1,0 +1,1 @@
+"""The alert evaluator process (``tradedash alerts``) and its benchmark."""

@@ -1,0 +1,152 @@
+"""The alert evaluator: runs a pass of :func:`app.alerts.engine.evaluate_all` right after each
+batch the ingest consumers store (their Redis pub/sub channel ``td:{group}:live``), and at least
+every ``alerts_idle_interval_s`` when nothing arrives. State changes are committed, then
+published on ``td:{group}:alerts`` for the page's toast; the pass's timings go to the hash
+``td:{group}:alerts:status``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+import orjson
+import redis
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session
+
+from app.alerts.engine import Change, Fetcher, PassStats, escalate, evaluate_all
+from app.alerts.notifications import parse_business_hours
+from app.config import Settings
+from workers.ingest.live import keys as live_keys
+
+log = logging.getLogger(__name__)
+
+TRAILING_S = 2.0
+"""After a batch message, keep evaluating this long ..."""
+TRAILING_INTERVAL_S = 0.25
+"""... at least this often (catches batches whose announcement the throttle held back)."""
+
+
+def alert_keys(group: str) -> dict[str, str]:
+    """Redis keys of the alert engine for one consumer group."""
+    return {"channel": f"td:{group}:alerts", "status": f"td:{group}:alerts:status"}
+
+
+def publish_changes(client: redis.Redis, group: str, changes: Iterable[Change]) -> None:
+    """Publish committed state changes (best effort: the database is the record)."""
+    channel = alert_keys(group)["channel"]
+    try:
+        pipe = client.pipeline(transaction=False)
+        for change in changes:
+            pipe.publish(channel, orjson.dumps(change.as_json()))
+        pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("publishing alert changes failed (%s); dropped", exc)
+
+
+def run_pass(
+    engine: Engine,
+    settings: Settings,
+    fetcher: Fetcher,
+    client: redis.Redis | None = None,
+    now: dt.datetime | None = None,
+    *,
+    escalations: bool = False,
+) -> PassStats:
+    """One committed evaluation pass (and escalation check), with its changes published."""
+    hours = parse_business_hours(settings.alerts_business_hours)
+    now = now or dt.datetime.now(dt.UTC)
+    with Session(engine) as session, session.begin():
+        stats = evaluate_all(session, now, hours=hours, fetcher=fetcher)
+        if escalations:
+            escalate(session, now, hours)
+    if client is not None:
+        if stats.changes:
+            publish_changes(client, settings.consumer_group, stats.changes)
+        _status(client, settings.consumer_group, stats)
+    return stats
+
+
+def _status(client: redis.Redis, group: str, stats: PassStats) -> None:
+    try:
+        client.hset(
+            alert_keys(group)["status"],
+            mapping={
+                "t": time.time(),
+                "rules": stats.rules,
+                "instances": stats.instances,
+                "fetch_ms": round(stats.fetch_ms, 2),
+                "evaluate_ms": round(stats.evaluate_ms, 2),
+                "write_ms": round(stats.write_ms, 2),
+            },
+        )
+    except redis.RedisError as exc:
+        log.warning("alert status update failed (%s)", exc)
+
+
+def run_evaluator(
+    settings: Settings,
+    *,
+    stop: threading.Event | None = None,
+    on_pass: Callable[[PassStats, float | None], None] | None = None,
+) -> None:
+    """Evaluate after every ingest batch until ``stop`` is set (or forever).
+
+    ``on_pass(stats, batch_time)`` is called after each committed pass with the publish time
+    of the newest batch message it answered (None for an idle pass).
+    """
+    stop = stop or threading.Event()
+    engine = create_engine(settings.database_url, pool_pre_ping=True, pool_size=2)
+    client = redis.Redis.from_url(settings.redis_url)
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.subscribe(live_keys(settings.consumer_group)["channel"])
+    fetcher = Fetcher()
+    last_batch = float("-inf")
+    try:
+        while not stop.is_set():
+            # The consumers publish at most 10x/s, so a batch stored right after a publish is
+            # announced only with the next one: follow each batch with short trailing passes.
+            trailing = time.monotonic() - last_batch < TRAILING_S
+            timeout = TRAILING_INTERVAL_S if trailing else settings.alerts_idle_interval_s
+            batch_time = _wait_for_batch(pubsub, timeout)
+            if batch_time is not None:
+                last_batch = time.monotonic()
+            try:
+                stats = run_pass(engine, settings, fetcher, client)
+            except Exception:  # noqa: BLE001 - one bad pass must not stop the evaluator
+                log.exception("alert evaluation pass failed")
+                time.sleep(1.0)
+                continue
+            if on_pass is not None:
+                on_pass(stats, batch_time)
+            for change in stats.changes:
+                log.info(
+                    "%s [%s] %s -> %s",
+                    change.rule_name,
+                    change.instance_key,
+                    change.from_state,
+                    change.to_state,
+                )
+    finally:
+        pubsub.close()
+        client.close()
+        engine.dispose()
+
+
+def _wait_for_batch(pubsub: redis.client.PubSub, timeout_s: float) -> float | None:
+    """Wait for the next batch message, then drain the ones queued behind it (one pass answers
+    them all); the newest message's publish time, or None after ``timeout_s`` of silence."""
+    message = pubsub.get_message(timeout=timeout_s)
+    newest: float | None = None
+    while message is not None:
+        if message.get("type") == "message":
+            try:
+                newest = float(orjson.loads(message["data"]).get("t", time.time()))
+            except (orjson.JSONDecodeError, TypeError, ValueError):
+                newest = time.time()
+        message = pubsub.get_message(timeout=0)
+    return newest

@@ -1,0 +1,260 @@
+"""`make bench-ui`: how fast the pages feel in Chromium on this machine.
+
+1. A private database gets an hour of simulated trading through the real Kafka and ingest, and
+   an analyst; the web app runs under gunicorn (gthread, as deployed) on a free port.
+2. Headless Chromium signs in and opens each analytics page ``--rounds`` times: page ready is
+   the time from navigation to the page's main figure drawn (``.main-svg`` in it).
+3. Every ``/_dash-update-component`` round trip the browser made (Resource Timing) gives the
+   callback p95.
+4. Live: deltas published on the Redis channel the page listens to (SSE); the time from
+   publishing to the overview's "Updated" line changing on screen.
+Prints one JSON line with the targets (page ready < 1.5 s, callback p95 < 300 ms, delta to
+screen < 1 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from typing import Any
+
+import orjson
+import psycopg
+import redis
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from app.audit import Actor
+from app.auth.users import create_user
+from app.config import PROJECT_ROOT, Settings, load_settings
+from app.db.derived import refresh_derived
+from app.db.migrate import upgrade
+from app.ingest.store import to_conninfo
+from app.queries.markouts import compute_markouts
+from pages.ids import exposure, lp_scorecards, market, overview, risk, routing, rules
+from tradedash.live_stream import channel_of
+from workers.kafka_topics import delete_topics, ensure_topics
+from workers.simulator import SimulatorOptions
+from workers.simulator.messages import generate_messages
+from workers.simulator.producer import EventProducer
+
+PAGES = {
+    "/": overview.VOLUME,
+    "/lp-scorecards": lp_scorecards.HEATMAP,
+    "/market": market.PRICE,
+    "/routing": routing.FLOW,
+    "/exposure": exposure.HEATMAP,
+    "/rules": rules.CUMULATIVE,
+    "/risk": risk.VAR_GRAPH,
+}
+"""Page → id of the figure that shows the page is ready."""
+PASSWORD = "bench-ui-password"
+ANALYST = "bench-ui@desk.example"
+TARGETS = {"page_ready_ms": 1500, "callback_p95_ms": 300, "delta_to_screen_ms": 1000}
+OBSERVE = """
+window.__changes = [];
+new MutationObserver(() => window.__changes.push(Date.now()))
+  .observe(document.getElementById("overview-updated"),
+           {childList: true, subtree: true, characterData: true});
+"""
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "TRADEDASH_DATABASE_URL": settings.database_url,
+        "TRADEDASH_REDIS_URL": settings.redis_url,
+        "TRADEDASH_TOPIC_PREFIX": settings.topic_prefix,
+        "TRADEDASH_CONSUMER_GROUP": settings.consumer_group,
+        "TRADEDASH_ENV": "test",
+    }
+
+
+def fill(settings: Settings) -> None:
+    """An hour of simulated trading up to now through Kafka and the ingest; an analyst."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    options = SimulatorOptions(
+        seed=7, duration=5, rate=2000, realtime=False, backfill_days=0.05, now=now
+    )
+    ensure_topics(settings)
+    try:
+        producer = EventProducer(settings)
+        for message in generate_messages(options, now.timestamp()):
+            producer.send(message)
+        producer.flush()
+        subprocess.run(
+            [sys.executable, "-m", "tradedash.cli", "ingest", "--idle-exit", "6",
+             "--loglevel", "WARNING"],
+            env=_env(settings), check=True, timeout=600, stdout=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+        )  # fmt: skip
+    finally:
+        delete_topics(settings)
+    engine = create_engine(settings.database_url)
+    refresh_derived(engine, now - dt.timedelta(hours=2), now + dt.timedelta(minutes=5))
+    with engine.begin() as conn:
+        while compute_markouts(conn, batch_size=1000, now=now) > 0:
+            pass
+    with Session(engine) as db, db.begin():
+        create_user(
+            db, Actor("bench-ui", "system"), email=ANALYST, role="analyst",
+            password=PASSWORD, display_name="Bench Analyst",
+        )  # fmt: skip
+    engine.dispose()
+
+
+def serve(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn on a free port, as deployed (gthread)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+            "--worker-class", "gthread", "--workers", "2", "--threads", "4",
+            "tradedash.wsgi:server"]  # fmt: skip
+    proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=_env(settings))
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(url + "/login", timeout=2):  # noqa: S310 - loopback
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("the web app did not start")
+
+
+def chromium() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    profile = tempfile.mkdtemp(prefix="bench-ui-")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 f"--user-data-dir={profile}", "--window-size=1366,768"):  # fmt: skip
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def page_ready(browser: webdriver.Chrome, url: str, figure: str) -> float:
+    """Milliseconds from navigation to ``figure`` drawn."""
+    started = time.perf_counter()
+    browser.get(url)
+    WebDriverWait(browser, 60).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, f"#{figure} .main-svg"))
+    )
+    return (time.perf_counter() - started) * 1000
+
+
+def callback_times(browser: webdriver.Chrome) -> list[float]:
+    """Durations (ms) of the callback round trips of the page on screen."""
+    script = (
+        "return performance.getEntriesByType('resource')"
+        ".filter(e => e.name.includes('_dash-update-component')).map(e => e.duration)"
+    )
+    times: list[float] = browser.execute_script(script)
+    return times
+
+
+def delta_to_screen(
+    browser: webdriver.Chrome, settings: Settings, url: str, runs: int
+) -> list[float]:
+    """Milliseconds from a delta published to the overview showing the refresh."""
+    client = redis.Redis.from_url(settings.redis_url)
+    wait = WebDriverWait(browser, 30)
+    browser.get(url + "/")
+    badge = (By.ID, overview.LIVE_BADGE)
+    wait.until(ec.text_to_be_present_in_element_attribute(badge, "class", "live-up"))
+    wait.until(lambda b: b.find_element(By.ID, overview.UPDATED).text.startswith("Updated"))
+    delays = []
+    for _ in range(runs):
+        time.sleep(1.1)  # the line shows seconds: let the next refresh change it
+        browser.execute_script(OBSERVE)
+        sent = time.time() * 1000
+        message = {"t": time.time(), "stored": {"orders": 1}, "rate": 1.0}
+        client.publish(channel_of(settings.consumer_group), orjson.dumps(message))
+        wait.until(lambda b: b.execute_script("return window.__changes.length") > 0)
+        delays.append(browser.execute_script("return window.__changes[0]") - sent)
+    return delays
+
+
+def measure(settings: Settings, url: str, rounds: int) -> dict[str, Any]:
+    browser = chromium()
+    try:
+        wait = WebDriverWait(browser, 30)
+        browser.get(url + "/login")
+        wait.until(ec.visibility_of_element_located((By.ID, "email"))).send_keys(ANALYST)
+        browser.find_element(By.ID, "password").send_keys(PASSWORD)
+        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait.until(ec.visibility_of_element_located((By.ID, "nav-user")))
+        ready: dict[str, list[float]] = {path: [] for path in PAGES}
+        callbacks: list[float] = []
+        for _ in range(rounds):
+            for path, figure in PAGES.items():
+                ready[path].append(page_ready(browser, url + path, figure))
+                time.sleep(1.0)  # let the page's other callbacks finish before leaving
+                callbacks += callback_times(browser)
+        live = delta_to_screen(browser, settings, url, 5)
+    finally:
+        browser.quit()
+    medians = {path: round(statistics.median(times)) for path, times in ready.items()}
+    p95 = statistics.quantiles(callbacks, n=20)[-1] if len(callbacks) >= 20 else max(callbacks)
+    return {
+        "page_ready_ms_median": medians,
+        "page_ready_ms_worst_median": max(medians.values()),
+        "callback_round_trips": len(callbacks),
+        "callback_p95_ms": round(p95),
+        "delta_to_screen_ms": [round(d) for d in live],
+        "targets": TARGETS,
+        "met": {
+            "page_ready": max(medians.values()) < TARGETS["page_ready_ms"],
+            "callback_p95": p95 < TARGETS["callback_p95_ms"],
+            "delta_to_screen": max(live) < TARGETS["delta_to_screen_ms"],
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    run = uuid.uuid4().hex[:6]
+    settings = load_settings(
+        topic_prefix=f"benchui{run}.",
+        consumer_group=f"bench-ui-{run}",
+        database_name=f"tradedash_bench_ui_{run}",
+    )
+    admin = to_conninfo(load_settings().database_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE tradedash_bench_ui_{run}")
+    web = None
+    try:
+        upgrade(settings)
+        fill(settings)
+        web, url = serve(settings)
+        print(orjson.dumps(measure(settings, url, args.rounds)).decode())
+    finally:
+        if web is not None:
+            web.terminate()  # an open live stream holds a thread until its next keep-alive
+            try:
+                web.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                web.kill()
+                web.wait()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS tradedash_bench_ui_{run} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
