@@ -69,7 +69,7 @@ bench-ingest: services-up ## ingest benchmark (not part of the tests)
 bench-queries: services-up ## read models vs naive SQL on 30 days of history, one JSON line (not a test)
 	@$(VENV)/bin/python -m workers.bench_queries $(BENCH_QUERIES_ARGS)
 
-bench-alerts: services-up ## alert engine: 1,000 rules at 20k events/s, event->firing p99 (not in the tests)
+bench-alerts: services-up ## alert engine: 1,000 rules at 20k events/s, event->firing and firing->delivered p99 (not in the tests)
 	@$(VENV)/bin/python -m workers.alerts.bench
 
 bench-ui: services-up ## page-ready, callback p95 and live-delta times in Chromium (not in the tests)

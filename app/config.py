@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     """``starttls`` upgrades a plain connection, ``tls`` connects with TLS (SMTPS, port 465)."""
     smtp_timeout_s: float = Field(default=10.0, gt=0, le=300)
 
+    # Page reads shared by the callbacks of one page load (app/cache.py, docs/ui.md).
+    ui_cache_ttl_s: float = Field(default=8.0, ge=0, le=60)
+    """How long a page read is reused per session and filter; 0 turns the cache off."""
+
     # Alert notification delivery (app/notify, docs/notifications.md).
     notify_http_timeout_s: float = Field(default=10.0, gt=0, le=120)
     """Timeout of one webhook / Slack / Teams / PagerDuty / SMS request."""

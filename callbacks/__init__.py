@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dash
+from dash import Output
 from flask import session as cookie_session
 from flask_login import current_user, login_user
 from sqlalchemy.orm import Session
@@ -34,6 +35,15 @@ def register_callbacks(app: dash.Dash) -> None:
         register = getattr(module, "register", None)
         if callable(register):
             register(app)
+
+
+def status_outputs(status_id: str, *, allow_duplicate: bool = False) -> tuple[Output, ...]:
+    """The ``children``, ``color`` and ``is_open`` outputs of a status alert
+    (``pages.forms.status``), in that order."""
+    return tuple(
+        Output(status_id, prop, allow_duplicate=allow_duplicate)
+        for prop in ("children", "color", "is_open")
+    )
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from app.notify.store import (
     send_test,
     set_enabled,
 )
-from callbacks import signed_in_user, transaction, utc_text
+from callbacks import signed_in_user, status_outputs, transaction, utc_text
 from pages.ids import admin_channels as ids
 from tradedash.auth import current_actor, require_permission
 
@@ -230,9 +230,7 @@ def register(app: dash.Dash) -> None:
         return out
 
     @app.callback(
-        Output(ids.TEST_STATUS, "children"),
-        Output(ids.TEST_STATUS, "color"),
-        Output(ids.TEST_STATUS, "is_open"),
+        *status_outputs(ids.TEST_STATUS),
         Output(ids.CHANGES, "data", allow_duplicate=True),
         Input(ids.TEST, "n_clicks"),
         State(ids.SELECTED, "data"),

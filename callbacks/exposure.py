@@ -26,7 +26,8 @@ from app.queries.exposure import (
 from app.queries.filters import BUCKET_WIDTHS, Bucket, Filter, FilterError, parse_bucket
 from callbacks import transaction
 from callbacks.admin_limits import save as save_limit
-from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
+from callbacks.filter_inputs import engine, filter_from_inputs
+from callbacks.page_reads import after_main_figure, filter_choices
 from pages.ids import exposure as ids
 from tradedash.auth import require_permission, require_role
 from tradedash.preferences import current_timezone, current_viewer
@@ -111,10 +112,14 @@ def register(app: dash.Dash) -> None:
 
 
 def _register_charts(app: dash.Dash) -> None:
-    @app.callback(Output(ids.SYMBOLS, "options"), Input(ids.WINDOW, "id"))
+    # The charts under the heatmap load once it is drawn.
+    after_main_figure(app, ids.HEATMAP, ids.READY)
+
+    @app.callback(Output(ids.SYMBOLS, "options"), Input(ids.READY, "data"))
     @require_role("analyst")
-    def load_options(_id: str) -> list[str]:
-        return dimension_values()["symbols"]
+    def load_options(_ready: int | None) -> list[str]:
+        # After the heatmap (not needed to draw it); again after each redraw, from the cache.
+        return filter_choices()["symbols"]
 
     @app.callback(
         Output(ids.HEATMAP, "figure"),
@@ -148,10 +153,11 @@ def _register_charts(app: dash.Dash) -> None:
         Input(ids.WINDOW, "value"),
         Input(ids.SYMBOLS, "value"),
         Input(ids.LIMITS_CHANGED, "data"),
+        Input(ids.READY, "data"),
     )
     @require_role("analyst")
     def show_now(
-        window: str | None, symbols: list[str] | None, _c: int
+        window: str | None, symbols: list[str] | None, _c: int, _ready: int | None = None
     ) -> tuple[go.Figure, go.Figure, Any]:
         f = window_filter(window, symbols)
         viewer = current_viewer()
@@ -166,10 +172,15 @@ def _register_charts(app: dash.Dash) -> None:
         Input(ids.SYMBOLS, "value"),
         Input(ids.BUCKET, "value"),
         Input(ids.LIMITS_CHANGED, "data"),
+        Input(ids.READY, "data"),
     )
     @require_role("analyst")
     def show_over_time(
-        window: str | None, symbols: list[str] | None, bucket: str | None, _c: int
+        window: str | None,
+        symbols: list[str] | None,
+        bucket: str | None,
+        _c: int,
+        _ready: int | None = None,
     ) -> go.Figure:
         try:
             f = window_filter(window, symbols)

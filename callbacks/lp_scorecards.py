@@ -20,7 +20,8 @@ from app.queries.execution import lp_scorecard, lp_spreads, quote_staleness, sli
 from app.queries.filters import Filter
 from app.queries.lp_detail import latency_distribution, rejected_executions_page
 from app.queries.results import results_by
-from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
+from callbacks.filter_inputs import engine, filter_from_inputs
+from callbacks.page_reads import after_main_figure, filter_choices, reads
 from pages.ids import lp_scorecards as ids
 from tradedash.auth import require_role
 
@@ -50,9 +51,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def scorecard_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Grid rows: one flat row per LP plus ``_rank`` ({column: "best" | "worst"})."""
-    frame = scorecard_frame(rows)
+def scorecard_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Grid rows of a ``scorecard_frame``: one flat row per LP plus ``_rank`` ({column:
+    "best" | "worst"})."""
     ranks = extremes(frame)
     return [
         {**{k: _plain(v) for k, v in record.items()}, "_rank": ranks.get(record["lp"], {})}
@@ -101,18 +102,27 @@ def reject_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _read(query: Any, f: Filter, *args: Any) -> Any:
+    with engine().connect() as conn:
+        return query(conn, f, *args)
+
+
 def register(app: dash.Dash) -> None:
     filters = [Input(component, prop) for component, prop in FILTER_VALUES]
+    # The figures under the heatmap load once it is drawn (``values[-1]`` is that moment).
+    below = [*filters, Input(ids.READY, "data")]
+    after_main_figure(app, ids.HEATMAP, ids.READY)
 
     @app.callback(
         Output(ids.SYMBOLS, "options"),
         Output(ids.LPS, "options"),
         Output(ids.RULES, "options"),
-        Input(ids.WINDOW, "id"),
+        Input(ids.READY, "data"),
     )
     @require_role("analyst")
-    def load_options(_id: str) -> tuple[list[str], list[str], list[str]]:
-        values = dimension_values()
+    def load_options(_ready: int | None) -> tuple[list[str], list[str], list[str]]:
+        # After the heatmap (not needed to draw it); again after each redraw, from the cache.
+        values = filter_choices()
         return values["symbols"], values["lps"], values["rules"]
 
     @app.callback(
@@ -123,41 +133,42 @@ def register(app: dash.Dash) -> None:
     )
     @require_role("analyst")
     def show_scorecard(*values: Any) -> tuple[list[dict[str, Any]], go.Figure, go.Figure]:
-        with engine().connect() as conn:
-            rows = lp_scorecard(conn, page_filter(*values))
+        f = page_filter(*values)
+        rows = reads().read("lp_scorecard", f, lambda: _read(lp_scorecard, f))
         markouts = {row["lp"]: row["markout_pips"] for row in rows}
+        frame = scorecard_frame(rows)
         return (
-            scorecard_rows(rows),
-            zscore_heatmap(scorecard_frame(rows)),
+            scorecard_rows(frame),
+            zscore_heatmap(frame),
             charts.markout_curves(markouts),
         )
 
-    @app.callback(Output(ids.LATENCY, "figure"), *filters)
+    @app.callback(Output(ids.LATENCY, "figure"), *below)
     @require_role("analyst")
     def show_latency(*values: Any) -> go.Figure:
         with engine().connect() as conn:
-            latency = latency_distribution(conn, page_filter(*values))
+            latency = latency_distribution(conn, page_filter(*values[:-1]))
         return charts.latency_boxes(latency)
 
     # Apart from the others: it reads the raw fills, the slowest read of the page.
-    @app.callback(Output(ids.SLIPPAGE, "figure"), *filters)
+    @app.callback(Output(ids.SLIPPAGE, "figure"), *below)
     @require_role("analyst")
     def show_slippage(*values: Any) -> go.Figure:
         with engine().connect() as conn:
-            slippage = slippage_histogram(conn, page_filter(*values))
+            slippage = slippage_histogram(conn, page_filter(*values[:-1]))
         return charts.slippage_histograms(slippage)
 
-    @app.callback(Output(ids.GAUGES, "figure"), *filters)
+    @app.callback(Output(ids.GAUGES, "figure"), *below)
     @require_role("analyst")
     def show_profit_factors(*values: Any) -> go.Figure:
-        with engine().connect() as conn:
-            results = results_by(conn, page_filter(*values), "lp")
+        f = page_filter(*values[:-1])
+        results = reads().read("results_by", f, lambda: _read(results_by, f, "lp"), "lp")
         return charts.profit_factor_gauges(results)
 
-    @app.callback(Output(ids.QUOTES_GRID, "rowData"), *filters)
+    @app.callback(Output(ids.QUOTES_GRID, "rowData"), *below)
     @require_role("analyst")
     def show_quotes(*values: Any) -> list[dict[str, Any]]:
-        f = page_filter(*values)
+        f = page_filter(*values[:-1])
         with engine().connect() as conn:
             spreads = lp_spreads(conn, f)
             staleness = quote_staleness(conn, f, now=f.end)

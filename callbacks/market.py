@@ -14,6 +14,7 @@ from app.charts.theme import empty_figure
 from app.queries.filters import Bucket, Filter, parse_bucket
 from app.queries.market import candles, cumulative_pnl_by_lp, fills, volatility_by_hour
 from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
+from callbacks.page_reads import after_main_figure
 from pages.ids import market as ids
 from tradedash.auth import require_role
 
@@ -45,6 +46,9 @@ def price_figure(symbol: str | None, timeframe: str | None, window: str | None) 
 
 
 def register(app: dash.Dash) -> None:
+    # The charts under the price chart load once it is drawn.
+    after_main_figure(app, ids.PRICE, ids.READY)
+
     @app.callback(
         Output(ids.SYMBOL, "options"),
         Output(ids.SYMBOL, "value"),
@@ -68,16 +72,18 @@ def register(app: dash.Dash) -> None:
     def show_price(symbol: str | None, timeframe: str | None, window: str | None) -> go.Figure:
         return price_figure(symbol, timeframe, window)
 
-    @app.callback(Output(ids.VOLATILITY, "figure"), Input(ids.WINDOW, "value"))
+    @app.callback(
+        Output(ids.VOLATILITY, "figure"), Input(ids.WINDOW, "value"), Input(ids.READY, "data")
+    )
     @require_role("analyst")
-    def show_volatility(window: str | None) -> go.Figure:
+    def show_volatility(window: str | None, _ready: int | None = None) -> go.Figure:
         with engine().connect() as conn:
             volatility = volatility_by_hour(conn, window_filter(window))
         return charts.volatility_heatmap(volatility)
 
-    @app.callback(Output(ids.PNL, "figure"), Input(ids.WINDOW, "value"))
+    @app.callback(Output(ids.PNL, "figure"), Input(ids.WINDOW, "value"), Input(ids.READY, "data"))
     @require_role("analyst")
-    def show_pnl(window: str | None) -> go.Figure:
+    def show_pnl(window: str | None, _ready: int | None = None) -> go.Figure:
         with engine().connect() as conn:
             bucket = PNL_BUCKETS.get(window or "", "1h")
             pnl = cumulative_pnl_by_lp(conn, window_filter(window), bucket)

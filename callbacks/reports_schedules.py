@@ -32,7 +32,7 @@ from app.reports.store import (
     run_log,
     save_schedule,
 )
-from callbacks import transaction
+from callbacks import status_outputs, transaction
 from pages.ids import reports_schedules as ids
 from tradedash.auth import current_actor, require_permission
 from tradedash.auth.principal import current_principal
@@ -326,9 +326,7 @@ def register(app: dash.Dash) -> None:
         return out
 
     @app.callback(
-        Output(ids.STATUS, "children", allow_duplicate=True),
-        Output(ids.STATUS, "color", allow_duplicate=True),
-        Output(ids.STATUS, "is_open", allow_duplicate=True),
+        *status_outputs(ids.STATUS, allow_duplicate=True),
         Output(ids.CHANGES, "data", allow_duplicate=True),
         Output(ids.SELECTED, "data", allow_duplicate=True),
         Input(ids.DELETE, "n_clicks"),
@@ -347,9 +345,7 @@ def register(app: dash.Dash) -> None:
         return f"Schedule #{selected} deleted.", "success", True, (changes or 0) + 1, None
 
     @app.callback(
-        Output(ids.STATUS, "children", allow_duplicate=True),
-        Output(ids.STATUS, "color", allow_duplicate=True),
-        Output(ids.STATUS, "is_open", allow_duplicate=True),
+        *status_outputs(ids.STATUS, allow_duplicate=True),
         Output(ids.CHANGES, "data", allow_duplicate=True),
         Input(ids.TEST, "n_clicks"),
         State(ids.SELECTED, "data"),

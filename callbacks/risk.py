@@ -28,6 +28,7 @@ from app.queries.results import pnl_curve, results_by
 from app.queries.risk import var_report
 from callbacks import utc_text
 from callbacks.filter_inputs import engine, filter_from_inputs
+from callbacks.page_reads import after_main_figure, reads
 from pages.ids import risk as ids
 from tradedash.auth import require_role
 
@@ -122,6 +123,9 @@ def watchlist_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def register(app: dash.Dash) -> None:
+    # The figures under the VaR chart load once it is drawn.
+    after_main_figure(app, ids.VAR_GRAPH, ids.READY)
+
     @app.callback(
         Output(ids.VAR_DAYS, "invalid"),
         Output(ids.VAR_DAYS_FEEDBACK, "children"),
@@ -147,7 +151,7 @@ def register(app: dash.Dash) -> None:
             table = var_table(var_report(conn, f, days))
         return False, "", var_figure(table), var_rows_table(table)
 
-    @app.callback(Output(ids.DRAWDOWN, "figure"), *filter_inputs())
+    @app.callback(Output(ids.DRAWDOWN, "figure"), *filter_inputs(), Input(ids.READY, "data"))
     @require_role("analyst")
     def show_drawdown(
         window: str | None,
@@ -155,6 +159,7 @@ def register(app: dash.Dash) -> None:
         lps: list[str] | None,
         books: list[str] | None,
         rules: list[str] | None,
+        _ready: int | None = None,
     ) -> go.Figure:
         f = filter_from_inputs(window, symbols, lps, books, rules)
         with engine().connect() as conn:
@@ -168,10 +173,11 @@ def register(app: dash.Dash) -> None:
         Output(ids.MARGIN_SUMMARY, "children"),
         Input(ids.MARGIN_THRESHOLD, "value"),
         Input(ids.REFRESH, "n_intervals"),
+        Input(ids.READY, "data"),
     )
     @require_role("analyst")
     def show_watchlist(
-        threshold_text: str | None, _ticks: int | None
+        threshold_text: str | None, _ticks: int | None, _ready: int | None = None
     ) -> tuple[bool, str, Any, Any]:
         threshold, problem = threshold_input(threshold_text)
         if threshold is None:
@@ -195,7 +201,7 @@ def register(app: dash.Dash) -> None:
             )
         return False, "", rows, summary
 
-    @app.callback(Output(ids.LP_SCATTER, "figure"), *filter_inputs())
+    @app.callback(Output(ids.LP_SCATTER, "figure"), *filter_inputs(), Input(ids.READY, "data"))
     @require_role("analyst")
     def show_lp_scatter(
         window: str | None,
@@ -203,9 +209,13 @@ def register(app: dash.Dash) -> None:
         lps: list[str] | None,
         books: list[str] | None,
         rules: list[str] | None,
+        _ready: int | None = None,
     ) -> go.Figure:
         # LPs are compared across books: the page starts on the B-book, which has one "LP".
         f = filter_from_inputs(window, symbols, lps, None, rules)
+        cache = reads()
         with engine().connect() as conn:
-            points = lp_risk_points(results_by(conn, f, "lp"), lp_scorecard(conn, f))
+            results = cache.read("results_by", f, lambda: results_by(conn, f, "lp"), "lp")
+            scorecard = cache.read("lp_scorecard", f, lambda: lp_scorecard(conn, f))
+            points = lp_risk_points(results, scorecard)
         return sharpe_slippage_figure(points)

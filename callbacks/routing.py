@@ -21,7 +21,8 @@ from app.metrics.routing import RoutingSummary
 from app.queries.execution import reject_rate_series
 from app.queries.filters import Filter, FilterError, parse_bucket
 from app.queries.routing import routing_decisions, routing_shares_over_time, routing_summary
-from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
+from callbacks.filter_inputs import engine, filter_from_inputs
+from callbacks.page_reads import after_main_figure, filter_choices
 from pages.ids import routing as ids
 from tradedash.auth import require_role
 from tradedash.preferences import current_timezone
@@ -161,16 +162,20 @@ def _problem(error: FilterError) -> go.Figure:
 
 
 def register(app: dash.Dash) -> None:
+    # The charts and the order list under the flow load once it is drawn.
+    after_main_figure(app, ids.FLOW, ids.READY)
+
     @app.callback(
         Output(ids.SYMBOLS, "options"),
         Output(ids.LPS, "options"),
         Output(ids.RULES, "options"),
         Output(ids.DECISIONS_RULE, "options"),
-        Input(ids.WINDOW, "id"),
+        Input(ids.READY, "data"),
     )
     @require_role("analyst")
-    def load_options(_id: str) -> tuple[list[str], list[str], list[str], list[str]]:
-        values = dimension_values()
+    def load_options(_ready: int | None) -> tuple[list[str], list[str], list[str], list[str]]:
+        # After the flow (not needed to draw it); again after each redraw, from the cache.
+        values = filter_choices()
         lps = [lp for lp in values["lps"] if lp != "INTERNAL"]
         return values["symbols"], lps, values["rules"], values["rules"]
 
@@ -190,10 +195,11 @@ def register(app: dash.Dash) -> None:
         *FILTER_INPUTS,
         Input(ids.BUCKET, "value"),
         Input(ids.SHARE_MEASURE, "value"),
+        Input(ids.READY, "data"),
     )
     @require_role("analyst")
     def show_shares(*values: Any) -> go.Figure:
-        *filters, bucket, measure = values
+        *filters, bucket, measure, _ready = values
         try:
             f = window_filter(*filters)
             with engine().connect() as conn:
@@ -202,10 +208,15 @@ def register(app: dash.Dash) -> None:
             return _problem(error)
         return charts.book_shares_area(over_time, "notional" if measure == "notional" else "count")
 
-    @app.callback(Output(ids.REJECTS, "figure"), *FILTER_INPUTS, Input(ids.BUCKET, "value"))
+    @app.callback(
+        Output(ids.REJECTS, "figure"),
+        *FILTER_INPUTS,
+        Input(ids.BUCKET, "value"),
+        Input(ids.READY, "data"),
+    )
     @require_role("analyst")
     def show_rejects(*values: Any) -> go.Figure:
-        *filters, bucket = values
+        *filters, bucket, _ready = values
         try:
             f = window_filter(*filters)
             with engine().connect() as conn:
@@ -222,10 +233,11 @@ def register(app: dash.Dash) -> None:
         *FILTER_INPUTS,
         Input(ids.DECISIONS_RULE, "value"),
         Input(ids.DECISIONS_PAGES, "active_page"),
+        Input(ids.READY, "data"),
     )
     @require_role("analyst")
     def list_decisions(*values: Any) -> tuple[list[dict[str, Any]], str, int, int]:
-        *filters, rule, page = values
+        *filters, rule, page, _ready = values
         if rule:
             filters[4] = [rule]
         # A new filter starts again at the first page; only the pager itself turns pages.

@@ -36,6 +36,7 @@ from app.queries.results import (
 from app.queries.rules import compare_rule_versions, rule_backtest, rule_versions
 from callbacks import utc_text
 from callbacks.filter_inputs import engine, filter_from_inputs
+from callbacks.page_reads import after_main_figure, reads
 from pages.ids import rules as ids
 from tradedash.auth import require_role
 
@@ -269,11 +270,20 @@ def version_problems(rule: str | None, a: str | None, b: str | None) -> dict[str
 # ------------------------------------------------------------------ callbacks
 
 
+def report_of(conn: Any, f: Filter) -> list[dict[str, Any]]:
+    """``rule_report`` of ``f``, shared by the charts and the grid of one page load."""
+    return reads().read("rule_report", f, lambda: rule_report(conn, f))
+
+
 def register(app: dash.Dash) -> None:
+    # The grids load once the P/L curves (the main figure) are drawn, reusing their report.
+    after_main_figure(app, ids.CUMULATIVE, ids.READY)
+
     @app.callback(
         Output(ids.REPORT_GRID, "rowData"),
         *filter_inputs(),
         Input(ids.BY_VERSION, "value"),
+        Input(ids.READY, "data"),
     )
     @require_role("analyst")
     def show_report(
@@ -283,10 +293,11 @@ def register(app: dash.Dash) -> None:
         books: list[str] | None,
         rules: list[str] | None,
         by_version: bool | None,
+        _ready: int | None = None,
     ) -> list[dict[str, Any]]:
         f = filter_from_inputs(window, symbols, lps, books, rules)
         with engine().connect() as conn:
-            rows = rule_version_report(conn, f) if by_version else rule_report(conn, f)
+            rows = rule_version_report(conn, f) if by_version else report_of(conn, f)
         return report_rows(rows)
 
     @app.callback(
@@ -306,7 +317,7 @@ def register(app: dash.Dash) -> None:
     ) -> tuple[go.Figure, go.Figure, go.Figure, go.Figure]:
         f = filter_from_inputs(window, symbols, lps, books, rules)
         with engine().connect() as conn:
-            curves = rule_curves(conn, f, rule_report(conn, f))
+            curves = rule_curves(conn, f, report_of(conn, f))
             histogram = pnl_distribution(conn, f)
             attribution = pnl_attribution_by_symbol(conn, f)
         return (
@@ -316,9 +327,13 @@ def register(app: dash.Dash) -> None:
             attribution_waterfall_figure(attribution),
         )
 
-    @app.callback(Output(ids.VERSIONS_GRID, "rowData"), Input(f"{ids.FILTERS}-rules", "value"))
+    @app.callback(
+        Output(ids.VERSIONS_GRID, "rowData"),
+        Input(f"{ids.FILTERS}-rules", "value"),
+        Input(ids.READY, "data"),
+    )
     @require_role("analyst")
-    def show_versions(rules: list[str] | None) -> list[dict[str, Any]]:
+    def show_versions(rules: list[str] | None, _ready: int | None = None) -> list[dict[str, Any]]:
         with engine().connect() as conn:
             versions = rule_versions(conn)
         return version_rows(versions, tuple(rules or ()))

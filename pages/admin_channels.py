@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from app.notify.channels.base import FieldSpec
 from app.notify.registry import adapters, form_fields
-from pages.forms import card, field, grid, page_header, status
+from pages.forms import card, field, grid, page_header, status, table_and_form
 from pages.ids import admin_channels as ids
 
 dash.register_page(
@@ -89,15 +89,7 @@ def layout(**_query: str) -> html.Div:
             dcc.Store(id=ids.CHANGES, data=0),
             dcc.Store(id=ids.SELECTED, data=None),
             dcc.Interval(id=ids.LOG_TIMER, interval=10_000),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        card("Channels", [grid(ids.CHANNEL_GRID, CHANNEL_COLUMNS, "id")]), lg=8
-                    ),
-                    dbc.Col(_edit_form(), lg=4),
-                ],
-                className="g-4",
-            ),
+            table_and_form("Channels", grid(ids.CHANNEL_GRID, CHANNEL_COLUMNS, "id"), _edit_form()),
             dbc.Row(
                 dbc.Col(
                     card("Delivery log (newest first)", [grid(ids.LOG_GRID, LOG_COLUMNS, "id")])

@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from pages.forms import card, field, grid, page_header, status
+from pages.forms import card, field, grid, page_header, status, table_and_form
 from pages.ids import admin_limits as ids
 
 dash.register_page(
@@ -69,12 +69,6 @@ def layout(**_query: str) -> html.Div:
                 "Symbols without a limit are never flagged.",
             ),
             dcc.Store(id=ids.CHANGES, data=0),
-            dbc.Row(
-                [
-                    dbc.Col(card("Symbols", [grid(ids.GRID, COLUMNS, "symbol")]), lg=8),
-                    dbc.Col(_edit_form(), lg=4),
-                ],
-                className="g-4",
-            ),
+            table_and_form("Symbols", grid(ids.GRID, COLUMNS, "symbol"), _edit_form()),
         ]
     )

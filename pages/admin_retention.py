@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from app.compliance.retention import DATA_CLASSES
-from pages.forms import card, field, grid, page_header, status
+from pages.forms import card, field, grid, page_header, status, table_and_form
 from pages.ids import admin_retention as ids
 
 dash.register_page(
@@ -58,12 +58,6 @@ def layout(**_query: str) -> html.Div:
                 "A daily job drops whole partitions older than these periods; changes are audited.",
             ),
             dcc.Store(id=ids.CHANGES, data=0),
-            dbc.Row(
-                [
-                    dbc.Col(card("Policies", [grid(ids.GRID, COLUMNS, "data_class")]), lg=8),
-                    dbc.Col(_form(), lg=4),
-                ],
-                className="g-4",
-            ),
+            table_and_form("Policies", grid(ids.GRID, COLUMNS, "data_class"), _form()),
         ]
     )

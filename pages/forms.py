@@ -23,6 +23,11 @@ def card(title: str, body: list[Any], *, footer: Any = None, **kwargs: Any) -> d
     return dbc.Card(parts, className="panel", **kwargs)
 
 
+def table_and_form(title: str, table: Any, form: Any) -> dbc.Row:
+    """A titled table (8 of 12 columns on large screens) with its edit form beside it (4)."""
+    return dbc.Row([dbc.Col(card(title, [table]), lg=8), dbc.Col(form, lg=4)], className="g-4")
+
+
 def field(label: str, control: Any, feedback_id: str | None = None, hint: str = "") -> html.Div:
     """A label, its input and, right under the input, the message shown when it is invalid.
 

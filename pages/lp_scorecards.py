@@ -143,6 +143,7 @@ def layout(**query: str) -> html.Div:
     scorecard.columnSize = "autoSize"  # too many columns to squeeze: scroll sideways instead
     return html.Div(
         [
+            dcc.Store(id=ids.READY),
             page_header(
                 "LP scorecards",
                 "Execution quality per liquidity provider (B-book fills as INTERNAL). "

@@ -56,6 +56,7 @@ def _chart_controls() -> dbc.Row:
 def layout(**query: str) -> html.Div:
     return html.Div(
         [
+            dcc.Store(id=ids.READY),
             page_header(
                 "Market",
                 "Composite mid candles (1 min to 1 hour) with the desk's fills, volatility by hour "

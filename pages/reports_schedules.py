@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from app.reports.kinds import KINDS
 from app.reports.schedules import FORMATS, WEEKDAYS
-from pages.forms import card, field, grid, page_header, status
+from pages.forms import card, field, grid, page_header, status, table_and_form
 from pages.ids import reports_schedules as ids
 
 dash.register_page(
@@ -186,13 +186,7 @@ def layout(**_query: str) -> html.Div:
             ),
             dcc.Store(id=ids.CHANGES, data=0),
             dcc.Store(id=ids.SELECTED, data=None),
-            dbc.Row(
-                [
-                    dbc.Col(card("Schedules", [grid(ids.GRID, SCHEDULE_COLUMNS, "id")]), lg=8),
-                    dbc.Col(_form(), lg=4),
-                ],
-                className="g-4",
-            ),
+            table_and_form("Schedules", grid(ids.GRID, SCHEDULE_COLUMNS, "id"), _form()),
             html.Div(
                 card("Run log", [grid(ids.RUNS, RUN_COLUMNS, "id")]),
                 className="mt-4",

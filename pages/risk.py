@@ -153,6 +153,7 @@ def _margin_card() -> dbc.Card:
 def layout(**query: str) -> html.Div:
     options = dimension_values()
     children: list[Any] = [
+        dcc.Store(id=ids.READY),
         page_header(
             "Risk",
             "What the book could lose in a day, how deep its drawdowns go, which clients are "

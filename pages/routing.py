@@ -102,6 +102,7 @@ def _decisions() -> dbc.Row:
 def layout(**query: str) -> html.Div:
     return html.Div(
         [
+            dcc.Store(id=ids.READY),
             page_header(
                 "Routing",
                 "How client orders were split between the A-book (passed to an LP) and the "

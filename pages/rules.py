@@ -261,6 +261,7 @@ def layout(**query: str) -> html.Div:
     options = dimension_values()
     return html.Div(
         [
+            dcc.Store(id=ids.READY),
             page_header(
                 "Rules",
                 "Results of each routing rule and version over the window: profit factor, "

@@ -24,6 +24,7 @@ DEMO_USERS = (
     ("admin@demo.local", "admin"),
     ("analyst@demo.local", "analyst"),
     ("manager@demo.local", "manager"),
+    ("compliance@demo.local", "compliance"),
 )
 
 

@@ -39,7 +39,7 @@ from app.queries.drilldown import executions_page
 from app.queries.execution import lp_scorecard
 from app.queries.exposure import exposure_heatmap
 from app.queries.filters import Filter
-from app.queries.results import rule_report
+from app.queries.results import refresh_rule_trades_1d, rule_report
 
 DAYS = 30
 SYMBOLS = {  # symbol: (base mid, pip size, asset class)
@@ -434,7 +434,11 @@ def fill(engine: sa.Engine, start: dt.datetime, orders_per_day: int) -> dict[str
             "exec_rollup_1m + exposure_1m (the ingest's roll-up SQL)",
             lambda: _roll_up(engine, start),
         ),
-        ("ohlc_1m + pnl_daily via refresh_derived", lambda: _refresh(engine, start, end)),
+        (
+            "ohlc_1m, pnl_daily, exec_rollup_1h/1d via refresh_derived",
+            lambda: _refresh(engine, start, end),
+        ),
+        ("rule_trades_1d (the rule report's read model)", lambda: _refresh_rule_trades(engine)),
         ("vacuum analyze (rollups)", lambda: _vacuum(engine)),
     ]
     began = time.perf_counter()
@@ -454,6 +458,12 @@ def _vacuum(engine: sa.Engine) -> None:
 
 def _refresh(engine: sa.Engine, start: dt.datetime, end: dt.datetime) -> None:
     refresh_derived(engine, start, end)
+
+
+def _refresh_rule_trades(engine: sa.Engine) -> int:
+    """The days of ``rule_trades_1d`` the positions changed (all of them after the fill)."""
+    with engine.begin() as conn:
+        return refresh_rule_trades_1d(conn)
 
 
 def timed(
@@ -546,6 +556,21 @@ def _entry(
     }
 
 
+def _reused(engine: sa.Engine) -> tuple[dt.datetime, dict[str, Any]]:
+    """The first day and the table sizes of a database filled by an earlier run."""
+    sizes: dict[str, Any] = {"reused": True}
+    _step(
+        "rule_trades_1d (days changed since the last run)",
+        lambda: _refresh_rule_trades(engine),
+        sizes,
+    )
+    with engine.connect() as conn:
+        first = conn.execute(sa.text("SELECT min(ts) FROM orders")).scalar_one()
+        for table in ("quote_mid_1s", "orders", "executions", "positions", "fill_markouts"):
+            sizes[table] = int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+    return first.replace(hour=0, minute=0, second=0, microsecond=0), sizes
+
+
 def main() -> None:
     global DAYS
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -553,12 +578,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--days", type=int, default=30, help="history length")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse",
+        metavar="DATABASE",
+        help="measure a database kept by an earlier --keep run (no fill; kept afterwards)",
+    )
     args = parser.parse_args()
     DAYS = args.days  # the fill and the measurement read it; shorter runs are for trying out
-    name = f"tradedash_bench_q_{os.getpid()}"
+    name = args.reuse or f"tradedash_bench_q_{os.getpid()}"
     admin = _admin()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    if not args.reuse:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = make_url(load_settings().database_url).set(database=name)
     settings = load_settings(database_url=url.render_as_string(hide_password=False))
     engine = sa.create_engine(settings.database_url)
@@ -566,13 +597,16 @@ def main() -> None:
         upgrade(settings)
         now = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         start = now - dt.timedelta(days=DAYS - 1)  # the last day is today: partitions exist
-        print(f"database {name}: filling {DAYS} days from {start:%Y-%m-%d}", file=sys.stderr)
-        sizes = fill(engine, start, args.orders_per_day)
+        if args.reuse:
+            start, sizes = _reused(engine)
+        else:
+            print(f"database {name}: filling {DAYS} days from {start:%Y-%m-%d}", file=sys.stderr)
+            sizes = fill(engine, start, args.orders_per_day)
         results = measure(engine, start, args.runs)
         print(orjson.dumps({"dataset": sizes, "runs": args.runs, "queries": results}).decode())
     finally:
         engine.dispose()
-        if not args.keep:
+        if not (args.keep or args.reuse):
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -5,7 +5,8 @@
 2. Headless Chromium signs in and opens each analytics page ``--rounds`` times: page ready is
    the time from navigation to the page's main figure drawn (``.main-svg`` in it).
 3. Every ``/_dash-update-component`` round trip the browser made (Resource Timing) gives the
-   callback p95.
+   callback p95; a wrapper around ``fetch`` names each one by its outputs, for the per-callback
+   breakdown (median ms per page and callback, and when it started after navigation).
 4. Live: deltas published on the Redis channel the page listens to (SSE); the time from
    publishing to the overview's "Updated" line changing on screen.
 Prints one JSON line with the targets (page ready < 1.5 s, callback p95 < 300 ms, delta to
@@ -62,6 +63,27 @@ PAGES = {
     "/risk": risk.VAR_GRAPH,
 }
 """Page → id of the figure that shows the page is ready."""
+TIMED_FETCH = """
+window.__callbacks = [];
+window.__inflight = 0;
+window.__lastDone = 0;
+const untimedFetch = window.fetch;
+window.fetch = function (input, init) {
+  const url = typeof input === "string" ? input : input.url;
+  if (!url.includes("_dash-update-component")) { return untimedFetch.apply(this, arguments); }
+  let output = "?";
+  try { output = JSON.parse(init.body).output; } catch (e) {}
+  const started = performance.now();
+  window.__inflight += 1;
+  const done = () => { window.__inflight -= 1; window.__lastDone = performance.now(); };
+  return untimedFetch.apply(this, arguments).then((response) => {
+    window.__callbacks.push([output, started, performance.now() - started]);
+    done();
+    return response;
+  }, (error) => { done(); throw error; });
+};
+"""
+"""Names every callback round trip by its outputs (installed before each page's scripts)."""
 PASSWORD = "bench-ui-password"
 ANALYST = "bench-ui@desk.example"
 TARGETS = {"page_ready_ms": 1500, "callback_p95_ms": 300, "delta_to_screen_ms": 1000}
@@ -144,7 +166,9 @@ def chromium() -> webdriver.Chrome:
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  f"--user-data-dir={profile}", "--window-size=1366,768"):  # fmt: skip
         options.add_argument(flag)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TIMED_FETCH})
+    return browser
 
 
 def page_ready(browser: webdriver.Chrome, url: str, figure: str) -> float:
@@ -157,6 +181,12 @@ def page_ready(browser: webdriver.Chrome, url: str, figure: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def settled(browser: webdriver.Chrome, quiet_ms: int = 500) -> None:
+    """Wait until no callback has been in flight for ``quiet_ms`` (at most 60 s)."""
+    script = f"return window.__inflight === 0 && performance.now() - window.__lastDone > {quiet_ms}"
+    WebDriverWait(browser, 60, poll_frequency=0.1).until(lambda b: b.execute_script(script))
+
+
 def callback_times(browser: webdriver.Chrome) -> list[float]:
     """Durations (ms) of the callback round trips of the page on screen."""
     script = (
@@ -165,6 +195,35 @@ def callback_times(browser: webdriver.Chrome) -> list[float]:
     )
     times: list[float] = browser.execute_script(script)
     return times
+
+
+def named_callbacks(browser: webdriver.Chrome) -> list[tuple[str, float, float]]:
+    """(outputs, started ms after navigation, duration ms) of the page's callback calls."""
+    calls: list[tuple[str, float, float]] = browser.execute_script("return window.__callbacks")
+    return [(str(output), float(start), float(took)) for output, start, took in calls or []]
+
+
+def short_name(output: str) -> str:
+    """``..a.figure...b.children..`` → ``a.figure+b.children``."""
+    return "+".join(part for part in output.strip(".").split("...") if part)[:80]
+
+
+def breakdown(calls: dict[str, list[tuple[str, float, float]]]) -> dict[str, Any]:
+    """Per page and callback: the median duration and median start after navigation (ms)."""
+    out: dict[str, Any] = {}
+    for path, entries in calls.items():
+        by_name: dict[str, list[tuple[float, float]]] = {}
+        for output, start, took in entries:
+            by_name.setdefault(short_name(output), []).append((start, took))
+        out[path] = {
+            name: {
+                "median_ms": round(statistics.median(t for _, t in times)),
+                "starts_at_ms": round(statistics.median(s for s, _ in times)),
+                "calls": len(times),
+            }
+            for name, times in sorted(by_name.items(), key=lambda item: item[1][0][0])
+        }
+    return out
 
 
 def delta_to_screen(
@@ -200,11 +259,14 @@ def measure(settings: Settings, url: str, rounds: int) -> dict[str, Any]:
         wait.until(ec.visibility_of_element_located((By.ID, "nav-user")))
         ready: dict[str, list[float]] = {path: [] for path in PAGES}
         callbacks: list[float] = []
+        named: dict[str, list[tuple[str, float, float]]] = {path: [] for path in PAGES}
         for _ in range(rounds):
             for path, figure in PAGES.items():
                 ready[path].append(page_ready(browser, url + path, figure))
-                time.sleep(1.0)  # let the page's other callbacks finish before leaving
+                time.sleep(1.0)
+                settled(browser)  # the page's other callbacks finish before leaving
                 callbacks += callback_times(browser)
+                named[path] += named_callbacks(browser)
         live = delta_to_screen(browser, settings, url, 5)
     finally:
         browser.quit()
@@ -215,6 +277,7 @@ def measure(settings: Settings, url: str, rounds: int) -> dict[str, Any]:
         "page_ready_ms_worst_median": max(medians.values()),
         "callback_round_trips": len(callbacks),
         "callback_p95_ms": round(p95),
+        "callbacks_by_page": breakdown(named),
         "delta_to_screen_ms": [round(d) for d in live],
         "targets": TARGETS,
         "met": {

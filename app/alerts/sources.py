@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Connection, text
 
@@ -298,16 +299,49 @@ def _window_sums(
 
 
 def _metric_now(metric: str, sums: pd.DataFrame) -> pd.Series:
-    """One metric per key from :func:`_window_sums`."""
+    """One metric per key from :func:`_window_sums` (numpy on the summed components: the
+    evaluator calls this for every metric of every pass)."""
     if sums.empty:
         return pd.Series(dtype="float64")
     if metric == "volume_share":
         total = float(sums["notional"].sum())
         return (sums["notional"] * 100.0 / total) if total > 0 else sums["notional"] * math.nan
-    # one row per component, keys as columns, sharing one index so the ratios align
-    wide = {c: pd.DataFrame([sums[c].to_numpy()], columns=sums.index) for c in sums.columns}
-    result: pd.DataFrame = _exec_metric(metric, wide)
-    return result.iloc[0] if len(result) else pd.Series(dtype="float64")
+    array = sums.to_numpy(dtype="float64", na_value=np.nan)
+    components = {str(c): array[:, i] for i, c in enumerate(sums.columns)}
+    return pd.Series(_exec_metric_now(metric, components), index=sums.index, dtype="float64")
+
+
+def _ratio_now(
+    numerator: npt.NDArray[np.float64], denominator: npt.NDArray[np.float64], scale: float = 1.0
+) -> npt.NDArray[np.float64]:
+    # the same arithmetic as _ratio: (numerator × scale) / denominator where it is positive
+    positive = denominator > 0
+    safe = np.where(positive, denominator, 1.0)
+    return np.where(positive, (numerator * scale) / safe, np.nan)
+
+
+def _exec_metric_now(
+    metric: str, s: Mapping[str, npt.NDArray[np.float64]]
+) -> npt.NDArray[np.float64]:
+    """:func:`_exec_metric` on one row of components per key (all but ``volume_share``)."""
+    if metric in ("attempts", "rejects", "orders"):
+        return s[metric]
+    if metric == "reject_rate":
+        return _ratio_now(s["rejects"], s["attempts"], 100.0)
+    if metric == "fill_ratio":
+        return _ratio_now(s["fills"], s["attempts"], 100.0)
+    if metric == "slippage_pips":
+        return _ratio_now(s["slippage_sum"], s["fill_qty"])
+    if metric == "latency_ms":
+        return _ratio_now(s["latency_sum"], s["attempts"])
+    if metric == "latency_max_ms":
+        return np.where(s["attempts"] > 0, s["latency_max"], np.nan)
+    if metric == "volume_usd":
+        return s["notional"]
+    if metric == "failed_orders":
+        return s["failed"] if "failed" in s else s["rejects"]
+    # buy_sell_imbalance
+    return _ratio_now(s["buys"] - s["sells"], s["orders"], 100.0)
 
 
 def _window_now(

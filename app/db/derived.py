@@ -1,9 +1,17 @@
-"""Refreshing the rollups derived from stored rows: ``ohlc_1m`` and ``pnl_daily``.
+"""Refreshing the rollups derived from stored rows: ``ohlc_1m``, ``pnl_daily``,
+``exec_rollup_1h`` and ``exec_rollup_1d``.
 
-On TimescaleDB they are continuous aggregates with refresh policies (real-time, so unrefreshed
-recent rows still show); an explicit refresh is only needed after a large backfill. On plain
-PostgreSQL they are tables, and a periodic worker calls :func:`refresh_derived` for the recent
-window (and once over the whole range after a backfill). Both paths then answer the same query.
+On TimescaleDB the first two are continuous aggregates with refresh policies (real-time, so
+unrefreshed recent rows still show); an explicit refresh is only needed after a large
+backfill. On plain PostgreSQL they are tables, and a periodic worker calls
+:func:`refresh_derived` for the recent window (and once over the whole range after a
+backfill). Both paths then answer the same query.
+
+``exec_rollup_1h`` and ``exec_rollup_1d`` (``exec_rollup_1m`` per hour and per day) are tables
+on both paths: a row trigger on the minute table lists each changed hour in
+``exec_rollup_1h_dirty``, and :func:`refresh_exec_rollup_1h` recomputes exactly those hours and
+their days (incremental, idempotent), so it needs no window. Readers take listed hours from the
+minute table, so a late refresh is slower, never wrong.
 """
 
 from __future__ import annotations
@@ -11,9 +19,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from app.db.storage import uses_timescaledb
+from app.queries.results import refresh_rule_trades_1d
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
@@ -68,6 +77,61 @@ PNL_DAILY = DerivedRollup(
 
 DERIVED_ROLLUPS = (OHLC_1M, PNL_DAILY)
 
+_KEYS = "lp, symbol, book, rule_id, rule_version"
+_SUMMED = (
+    "attempts fills partial_fills rejects cancels reject_price_moved reject_last_look "
+    "reject_no_liquidity reject_timeout reject_credit_limit reject_market_closed reject_other "
+    "requested_qty fill_qty notional_usd slippage_pips_qty_sum slippage_positive slippage_zero "
+    "slippage_negative price_improvement_pips_sum best_execution_count latency_ms_sum "
+    "commission_usd pfof_usd usd_unconverted"
+).split()
+_INTEGER_SUMS = {
+    "attempts", "fills", "partial_fills", "rejects", "cancels", "slippage_positive",
+    "slippage_zero", "slippage_negative", "best_execution_count", "usd_unconverted",
+}  # fmt: skip
+
+
+def _coarser_rollup_sql(source: str, target: str, width: str) -> str:
+    """Recompute the ``target`` buckets ``:buckets`` (within ``[:start, :end)``, for pruning)
+    of width ``width`` from the finer ``source``: sums added, histograms merged."""
+    period = f"date_bin(INTERVAL '{width}', bucket, :epoch)"
+    scope = (
+        f"bucket >= :start AND bucket < :end AND {period} = ANY(CAST(:buckets AS timestamptz[]))"
+    )
+    sums = ", ".join(
+        f"sum({c}){'::integer' if c in _INTEGER_SUMS or c.startswith('reject_') else ''} AS {c}"
+        for c in _SUMMED
+    )
+    return f"""
+    WITH sums AS (
+        SELECT {period} AS bucket, {_KEYS}, {sums}, max(latency_ms_max) AS latency_ms_max
+        FROM {source} WHERE {scope}
+        GROUP BY 1, 2, 3, 4, 5, 6
+    ), merged AS (
+        SELECT bucket, {_KEYS}, array_agg(b ORDER BY b) AS latency_buckets,
+               array_agg(c ORDER BY b) AS latency_counts
+        FROM (
+            SELECT {period} AS bucket, {_KEYS}, u.b, sum(u.c)::integer AS c
+            FROM {source} CROSS JOIN LATERAL unnest(latency_buckets, latency_counts) AS u(b, c)
+            WHERE {scope}
+            GROUP BY 1, 2, 3, 4, 5, 6, 7) h
+        GROUP BY 1, 2, 3, 4, 5, 6
+    )
+    INSERT INTO {target} (bucket, {_KEYS}, {", ".join(_SUMMED)}, latency_ms_max,
+                          latency_buckets, latency_counts)
+    SELECT s.*, coalesce(m.latency_buckets, '{{}}'), coalesce(m.latency_counts, '{{}}')
+    FROM sums s LEFT JOIN merged m USING (bucket, {_KEYS})
+    """
+
+
+EXEC_ROLLUP_1H_SQL = _coarser_rollup_sql("exec_rollup_1m", "exec_rollup_1h", "1 hour")
+EXEC_ROLLUP_1D_SQL = _coarser_rollup_sql("exec_rollup_1h", "exec_rollup_1d", "1 day")
+
+REFRESH_LOCK_KEY = 0x7EC_1_0_1
+"""Advisory lock key (transaction-scoped) held while ``exec_rollup_1h``/``1d`` are rewritten."""
+REFRESH_BATCH = 24
+"""Hours (or days) recomputed per statement: a backfill's month is done a day at a time."""
+
 
 def bucket_window(
     start: dt.datetime, end: dt.datetime, width: dt.timedelta
@@ -79,7 +143,13 @@ def bucket_window(
 
 
 def refresh_derived(engine: Engine, start: dt.datetime, end: dt.datetime) -> None:
-    """Recompute ``ohlc_1m`` and ``pnl_daily`` for every bucket touching ``[start, end)``."""
+    """Recompute ``ohlc_1m`` and ``pnl_daily`` for every bucket touching ``[start, end)``, and
+    ``exec_rollup_1h`` and ``rule_trades_1d`` for every hour or day changed since their last
+    refresh (whatever the window)."""
+    with engine.begin() as conn:
+        refresh_exec_rollup_1h(conn)
+    with engine.begin() as conn:
+        refresh_rule_trades_1d(conn)
     with engine.connect() as probe:
         timescale = uses_timescaledb(probe)
     if timescale:
@@ -96,3 +166,44 @@ def refresh_derived(engine: Engine, start: dt.datetime, end: dt.datetime) -> Non
         for rollup in DERIVED_ROLLUPS:
             low, high = bucket_window(start, end, rollup.width)
             conn.execute(text(rollup.upsert_sql), {"epoch": EPOCH, "start": low, "end": high})
+
+
+def refresh_exec_rollup_1h(conn: Connection) -> int:
+    """Recompute the hours of ``exec_rollup_1h`` listed as changed, and their days in
+    ``exec_rollup_1d``; returns how many hours.
+
+    Takes the listed rows visible now and recomputes their hours from the minute table in the
+    same transaction; a writer still in flight keeps its own row, so its hour is redone by the
+    next refresh (and read from the minute table until then). Idempotent.
+    """
+    # One refresh at a time: two recomputing hours of the same day would both rewrite it.
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK_KEY})
+    taken = conn.execute(text("DELETE FROM exec_rollup_1h_dirty RETURNING hour")).scalars()
+    hours = sorted(set(taken))
+    days = sorted(
+        {EPOCH + ((h - EPOCH) // dt.timedelta(days=1)) * dt.timedelta(days=1) for h in hours}
+    )
+    for table, sql, buckets, width in (
+        ("exec_rollup_1h", EXEC_ROLLUP_1H_SQL, hours, dt.timedelta(hours=1)),
+        ("exec_rollup_1d", EXEC_ROLLUP_1D_SQL, days, dt.timedelta(days=1)),
+    ):
+        for i in range(0, len(buckets), REFRESH_BATCH):
+            batch = buckets[i : i + REFRESH_BATCH]
+            params = {"buckets": batch, "start": batch[0], "end": batch[-1] + width, "epoch": EPOCH}
+            conn.execute(
+                text(
+                    f"DELETE FROM {table} WHERE bucket >= :start AND bucket < :end "
+                    "AND bucket = ANY(CAST(:buckets AS timestamptz[]))"
+                ),
+                params,
+            )
+            conn.execute(text(sql), params)
+        # Expiry follows the minute table's retention (dropped partitions fire no trigger).
+        conn.execute(
+            text(
+                f"DELETE FROM {table} WHERE bucket <= "
+                "(SELECT min(bucket) FROM exec_rollup_1m) - CAST(:width AS interval)"
+            ),
+            {"width": width},
+        )
+    return len(hours)

@@ -29,6 +29,7 @@ import pandas as pd
 from .risk import DEFAULT_VAR_DAYS, value_at_risk
 
 TRADING_DAYS_PER_YEAR = 252
+NS_PER_DAY = 86_400 * 10**9
 FloatArray = npt.NDArray[np.float64]
 Amounts = Sequence[float] | npt.ArrayLike
 
@@ -108,12 +109,16 @@ def win_rate(results: Amounts) -> float | None:
 
 def longest_streaks(results_in_close_order: Amounts) -> tuple[int, int]:
     """(longest run of consecutive wins, longest run of consecutive losses); a 0 breaks both."""
-    best_win = best_loss = run_win = run_loss = 0
-    for value in np.asarray(results_in_close_order, dtype=np.float64).reshape(-1):
-        run_win = run_win + 1 if value > 0 else 0
-        run_loss = run_loss + 1 if value < 0 else 0
-        best_win, best_loss = max(best_win, run_win), max(best_loss, run_loss)
-    return best_win, best_loss
+    values = np.asarray(results_in_close_order, dtype=np.float64).reshape(-1)
+    return _longest_run(values > 0), _longest_run(values < 0)
+
+
+def _longest_run(mask: npt.NDArray[np.bool_]) -> int:
+    """The longest run of consecutive True values (vectorised: a run is a +1 … −1 edge pair)."""
+    if not mask.any():
+        return 0
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return int((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max())
 
 
 def daily_pnl(close_ts: Sequence[Any] | pd.Series, pnl_usd: Amounts) -> pd.Series:
@@ -202,21 +207,40 @@ def drawdown_duration(close_ts: Sequence[Any] | pd.Series, curve: Amounts) -> Dr
     it; when the peak is the starting 0 (the curve fell from its first trade on), it is the
     first trade's time. Ties of the max drawdown take the earliest.
     """
+    return drawdown_duration_ns(epoch_ns(close_ts), curve)
+
+
+def epoch_ns(close_ts: Sequence[Any] | pd.Series) -> npt.NDArray[np.int64]:
+    """UTC times as int64 nanoseconds since 1970 (naive times are taken as UTC)."""
+    times = pd.DatetimeIndex(pd.to_datetime(close_ts, utc=True)).as_unit("ns")
+    return np.asarray(times.asi8, dtype=np.int64)
+
+
+def drawdown_duration_ns(close_ns: npt.NDArray[np.int64], curve: Amounts) -> DrawdownDuration:
+    """:func:`drawdown_duration` with the times as int64 nanoseconds since 1970."""
     values = np.asarray(curve, dtype=np.float64).reshape(-1)
     drawdowns = drawdown_series(values)
     if values.size == 0 or drawdowns.max() <= 0:
         return DrawdownDuration(None, True)
-    times = pd.DatetimeIndex(pd.to_datetime(close_ts, utc=True))
     trough = int(drawdowns.argmax())
-    peaks = running_peak(values)
-    peak = peaks[trough]
+    peak = running_peak(values)[trough]
     at_peak = np.flatnonzero(values[: trough + 1] >= peak)
-    peak_time = times[int(at_peak[-1])] if at_peak.size else times[0]
+    peak_time = int(close_ns[int(at_peak[-1])] if at_peak.size else close_ns[0])
     back = np.flatnonzero(values[trough + 1 :] >= peak)
     if back.size == 0:
         return DrawdownDuration(None, False)
-    recovery_time = times[trough + 1 + int(back[0])]
-    return DrawdownDuration((recovery_time - peak_time).total_seconds(), True)
+    recovery_time = int(close_ns[trough + 1 + int(back[0])])
+    return DrawdownDuration((recovery_time - peak_time) / 1e9, True)
+
+
+def daily_sums(close_ns: npt.NDArray[np.int64], pnl_usd: Amounts) -> FloatArray:
+    """:func:`daily_pnl`'s values (day order) from int64 nanosecond close times."""
+    amounts = pd.Series(np.asarray(pnl_usd, dtype=np.float64).reshape(-1))
+    if amounts.empty:
+        return np.empty(0, dtype=np.float64)
+    days = np.floor_divide(close_ns, NS_PER_DAY)
+    sums: FloatArray = amounts.groupby(days, sort=True).sum(min_count=0).to_numpy(np.float64)
+    return sums
 
 
 @dataclass(frozen=True)
@@ -262,13 +286,33 @@ def summarize_results(
     """All results metrics of a frame of trades with columns ``ts`` (close time, UTC),
     ``broker_pnl`` (any currency: its sign) and ``broker_pnl_usd`` (NaN when unconverted)."""
     ordered = order_trades(trades)
-    signs = ordered["broker_pnl"].to_numpy(dtype=np.float64)
-    usd = ordered["broker_pnl_usd"].to_numpy(dtype=np.float64)
+    return summarize_trades(
+        epoch_ns(ordered["ts"]),
+        ordered["broker_pnl"].to_numpy(dtype=np.float64),
+        ordered["broker_pnl_usd"].to_numpy(dtype=np.float64),
+        capital=capital,
+        risk_free_daily=risk_free_daily,
+        var_days=var_days,
+    )
+
+
+def summarize_trades(
+    close_ns: npt.NDArray[np.int64],
+    signs: FloatArray,
+    usd: FloatArray,
+    *,
+    capital: float | None = None,
+    risk_free_daily: float = 0.0,
+    var_days: int = DEFAULT_VAR_DAYS,
+) -> ResultsSummary:
+    """:func:`summarize_results` over arrays already in close order: close times (int64 ns
+    since 1970, UTC), ``broker_pnl`` (any currency: its sign) and ``broker_pnl_usd`` (NaN
+    when unconverted)."""
     converted = ~np.isnan(usd)
     curve = cumulative_pnl(usd)
-    daily = daily_pnl(ordered["ts"], usd)
-    duration = drawdown_duration(ordered["ts"][converted], curve)
-    var = value_at_risk(daily.to_numpy(), days=var_days)
+    daily = daily_sums(close_ns, usd)
+    duration = drawdown_duration_ns(close_ns[converted], curve)
+    var = value_at_risk(daily, days=var_days)
     wins, losses = longest_streaks(signs)
     return ResultsSummary(
         trades=trade_count(signs),
@@ -278,8 +322,8 @@ def summarize_results(
         net_pnl=net_pnl(usd),
         profit_factor=profit_factor(usd),
         win_rate=win_rate(signs),
-        sharpe=sharpe_ratio(daily.to_numpy(), risk_free_daily),
-        sortino=sortino_ratio(daily.to_numpy(), risk_free_daily),
+        sharpe=sharpe_ratio(daily, risk_free_daily),
+        sortino=sortino_ratio(daily, risk_free_daily),
         max_drawdown=max_drawdown(curve),
         max_drawdown_pct=None if capital is None else max_drawdown_fraction(curve, capital),
         drawdown_duration_s=duration.seconds,

@@ -4,10 +4,17 @@ Both read the raw event tables with the same :class:`Filter` as the scorecards. 
 joined to their order (the order's symbol, book, rule, side and pip size), exactly as the
 rollups are, so an execution whose order has not arrived yet is not listed (and not counted in
 the scorecard either). Pagination is done by the database; ``total`` counts every match.
+
+Speed: the partner rows are looked for only in the partitions the window can reach (every
+lookup also carries a bound derived from ``:start``/``:end``, which the planner prunes on), the
+total is a semi-join count without the page's columns, and a page sorted by time walks the
+``(ts)`` index of its table and stops after ``OFFSET + LIMIT`` rows. Deep pages of very large
+windows still pay for every row before them (bounded OFFSET, no keyset in the API).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +31,17 @@ _ORDER_OF_EXECUTION = """CROSS JOIN LATERAL (
     FROM orders o
     WHERE o.order_id = e.order_id
       AND o.ts BETWEEN e.ts - INTERVAL '1 day' AND e.ts + INTERVAL '1 hour'
+      AND o.ts >= CAST(:start AS timestamptz) - INTERVAL '1 day'
+      AND o.ts < CAST(:end AS timestamptz) + INTERVAL '1 hour'
     ORDER BY o.ts LIMIT 1) o"""
+
+_HAS_ORDER = """EXISTS (
+    SELECT 1 FROM orders o
+    WHERE o.order_id = e.order_id
+      AND o.ts BETWEEN e.ts - INTERVAL '1 day' AND e.ts + INTERVAL '1 hour'
+      AND o.ts >= CAST(:start AS timestamptz) - INTERVAL '1 day'
+      AND o.ts < CAST(:end AS timestamptz) + INTERVAL '1 hour'
+      AND {order_scope})"""
 
 EXECUTION_COLUMNS = {
     "ts": "e.ts",
@@ -81,7 +98,11 @@ _ATTEMPTS_OF_ORDER = """LEFT JOIN LATERAL (
            array_to_string(array_agg(e.lp ORDER BY e.ts), ',') AS lps_tried
     FROM executions e
     WHERE e.order_id = o.order_id
-      AND e.ts BETWEEN o.ts - INTERVAL '1 hour' AND o.ts + INTERVAL '1 day') x ON true"""
+      AND e.ts BETWEEN o.ts - INTERVAL '1 hour' AND o.ts + INTERVAL '1 day'
+      AND e.ts >= CAST(:start AS timestamptz) - INTERVAL '1 hour'
+      AND e.ts < CAST(:end AS timestamptz) + INTERVAL '1 day') x ON true"""
+ATTEMPTS_OF_ORDER = _ATTEMPTS_OF_ORDER
+"""The outcome of each order ``o`` in ``[:start, :end)`` (a LATERAL join; exports use it)."""
 
 
 @dataclass(frozen=True)
@@ -120,8 +141,9 @@ def _page(
     order_by: str,
     page: int,
     page_size: int,
+    count_body: str,
 ) -> Page:
-    total = int(conn.execute(sa.text(f"SELECT count(*) {body}"), params).scalar_one())
+    total = int(conn.execute(sa.text(f"SELECT count(*) {count_body}"), params).scalar_one())
     select = ", ".join(f"{sql} AS {name}" for name, sql in columns.items())
     result = conn.execute(
         sa.text(f"SELECT {select} {body} ORDER BY {order_by} LIMIT :limit OFFSET :offset"),
@@ -148,7 +170,20 @@ def executions_page(
         segment="o.client_segment",
     )
     body = f"FROM executions e {_ORDER_OF_EXECUTION} WHERE {scope}"
-    return _page(conn, body, EXECUTION_COLUMNS, f.sql_params(), order_by, page, page_size)
+    own_scope = dataclasses.replace(f, symbols=(), books=(), rule_ids=(), segments=())
+    own = where(own_scope, time="e.ts", lp="e.lp")
+    order_scope = where(
+        dataclasses.replace(f, lps=()),
+        time="e.ts",
+        symbol="o.symbol",
+        book="o.book",
+        rule_id="o.rule_id",
+        segment="o.client_segment",
+    )
+    count_body = f"FROM executions e WHERE {own} AND {_HAS_ORDER.format(order_scope=order_scope)}"
+    return _page(
+        conn, body, EXECUTION_COLUMNS, f.sql_params(), order_by, page, page_size, count_body
+    )
 
 
 def orders_page(
@@ -168,4 +203,5 @@ def orders_page(
         segment="o.client_segment",
     )
     body = f"FROM orders o {_ATTEMPTS_OF_ORDER} WHERE {scope}"
-    return _page(conn, body, ORDER_COLUMNS, f.sql_params(), order_by, page, page_size)
+    count_body = f"FROM orders o WHERE {scope}"  # one outcome row per order
+    return _page(conn, body, ORDER_COLUMNS, f.sql_params(), order_by, page, page_size, count_body)

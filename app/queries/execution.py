@@ -12,14 +12,16 @@ same rounded window so that every number of a scorecard covers the same fills.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from app.db.models.events import INTERNAL_LP, REJECT_REASONS
+from app.db.models.events import INTERNAL_LP, LP_STATUSES, REJECT_REASONS
 from app.metrics.execution import (
     commission_per_million,
     ratio,
@@ -28,6 +30,7 @@ from app.metrics.execution import (
     volume_share,
 )
 from app.metrics.percentiles import histogram_percentiles, latency_stats_from_histogram
+from app.queries.execution_hourly import exec_rollup_rows
 from app.queries.filters import BUCKET_WIDTHS, Bucket, Filter, where
 from app.queries.markouts import markouts_by
 
@@ -54,8 +57,7 @@ SELECT lp,
        sum(commission_usd)::float8 AS commission_usd,
        sum(pfof_usd)::float8 AS pfof_usd,
        sum(usd_unconverted)::bigint AS usd_unconverted
-FROM exec_rollup_1m
-WHERE {where}
+FROM {rows} r
 GROUP BY lp
 """
 
@@ -64,6 +66,14 @@ SELECT {group}, u.b AS latency_bucket, sum(u.c)::bigint AS attempts
 FROM exec_rollup_1m r
 CROSS JOIN LATERAL unnest(r.latency_buckets, r.latency_counts) AS u(b, c)
 WHERE {where}
+GROUP BY {group}, u.b
+ORDER BY {group}, u.b
+"""
+
+HISTOGRAM_OF_ROWS_SQL = """
+SELECT {group}, u.b AS latency_bucket, sum(u.c)::bigint AS attempts
+FROM {rows} r
+CROSS JOIN LATERAL unnest(r.latency_buckets, r.latency_counts) AS u(b, c)
 GROUP BY {group}, u.b
 ORDER BY {group}, u.b
 """
@@ -98,20 +108,22 @@ def lp_scorecard(conn: sa.Connection, f: Filter) -> list[dict[str, Any]]:
     window = minute_window(f)
     if window is None:
         return []
-    params = window.sql_params()
+    # Long windows read whole days and hours from the coarser rollups (same numbers).
+    rows, tiers = exec_rollup_rows(conn, window, where(window, time="bucket"))
+    params = {**window.sql_params(), **tiers}
     sums = {
         row["lp"]: row
         for row in conn.execute(
             sa.text(
                 SCORECARD_SUMS_SQL.format(
                     reject_sums=", ".join(f"sum({c})::bigint AS {c}" for c in _REJECT_COLUMNS),
-                    where=where(window, time="bucket"),
+                    rows=rows,
                 )
             ),
             params,
         ).mappings()
     }
-    histograms = _histograms(conn, window, "r.lp")
+    histograms = _histograms(conn, window, "r.lp", params, rows=rows)
     if window.lps or window.books:
         a_book = _a_book_notional(conn, window)
     else:  # the rows already cover every LP and book of the scope
@@ -173,10 +185,19 @@ def _scorecard_row(
 
 
 def _histograms(
-    conn: sa.Connection, window: Filter, group: str, params: dict[str, Any] | None = None
+    conn: sa.Connection,
+    window: Filter,
+    group: str,
+    params: dict[str, Any] | None = None,
+    *,
+    rows: str | None = None,
 ) -> dict[Any, tuple[list[int], list[int]]]:
-    """Merged latency histograms keyed by the ``group`` expression(s) (a tuple if several)."""
-    sql = HISTOGRAM_SQL.format(group=group, where=where(window, time="r.bucket"))
+    """Merged latency histograms keyed by the ``group`` expression(s) (a tuple if several),
+    over ``exec_rollup_1m`` in ``window`` or over the subquery ``rows``."""
+    if rows is None:
+        sql = HISTOGRAM_SQL.format(group=group, where=where(window, time="r.bucket"))
+    else:
+        sql = HISTOGRAM_OF_ROWS_SQL.format(group=group, rows=rows)
     merged: dict[Any, tuple[list[int], list[int]]] = {}
     for *keys, bucket, count in conn.execute(sa.text(sql), params or window.sql_params()):
         key = keys[0] if len(keys) == 1 else tuple(keys)
@@ -189,23 +210,46 @@ def _histograms(
 def _a_book_notional(conn: sa.Connection, window: Filter) -> float:
     # Volume share is of all A-book notional in the window and scope, whichever LPs are shown.
     scope = dataclasses.replace(window, lps=(), books=())
-    sql = (
-        "SELECT coalesce(sum(notional_usd), 0) FROM exec_rollup_1m "
-        f"WHERE {where(scope, time='bucket')} AND book = 'A'"
+    rows, tiers = exec_rollup_rows(conn, scope, f"{where(scope, time='bucket')} AND book = 'A'")
+    sql = f"SELECT coalesce(sum(notional_usd), 0) FROM {rows} r"
+    return float(conn.execute(sa.text(sql), {**scope.sql_params(), **tiers}).scalar_one())
+
+
+def _next_change_sql() -> str:
+    # One index seek per other status on (lp, status, ts): a walk over the changes only, not
+    # over every heartbeat (a month of 10-second heartbeats is 260 000 rows per LP).
+    seeks = " UNION ALL ".join(
+        f"(SELECT s.ts, s.status FROM lp_status s WHERE s.lp = w.lp AND s.status = '{status}' "
+        f"AND w.status <> '{status}' AND s.ts > w.ts AND s.ts >= :start AND s.ts < :end "
+        "ORDER BY s.ts LIMIT 1)"
+        for status in LP_STATUSES
     )
-    return float(conn.execute(sa.text(sql), scope.sql_params()).scalar_one())
+    return f"SELECT n.ts, n.status FROM ({seeks}) n ORDER BY n.ts LIMIT 1"
 
 
-UPTIME_CHANGES_SQL = """
-SELECT lp, ts, status FROM (
-    SELECT lp, ts, status, lag(status) OVER (PARTITION BY lp ORDER BY ts) AS before
-    FROM lp_status
-    WHERE ts >= :start AND ts < :end
-      AND (lp = ANY(CAST(:lps AS text[]))
-           OR (:all_reporting AND (cardinality(CAST(:scope_lps AS text[])) = 0
-                                   OR lp = ANY(CAST(:scope_lps AS text[])))))) s
-WHERE before IS DISTINCT FROM status
-ORDER BY lp, ts
+UPTIME_CHANGES_SQL = f"""
+WITH RECURSIVE reporting AS (
+    -- The LPs that sent a status in the window (a skip scan over the (lp, ts) index).
+    SELECT (SELECT min(lp) FROM lp_status WHERE ts >= :start AND ts < :end) AS lp
+    WHERE :all_reporting
+    UNION ALL
+    SELECT (SELECT min(s.lp) FROM lp_status s WHERE s.lp > r.lp AND s.ts >= :start AND s.ts < :end)
+    FROM reporting r WHERE r.lp IS NOT NULL
+), lps AS (
+    SELECT lp FROM unnest(CAST(:lps AS text[])) AS l(lp)
+    UNION
+    SELECT lp FROM reporting WHERE lp IS NOT NULL AND (cardinality(CAST(:scope_lps AS text[])) = 0
+                                                       OR lp = ANY(CAST(:scope_lps AS text[])))
+), walk AS (
+    -- The window's first status of each LP, then each next row with another status.
+    SELECT l.lp, f.ts, f.status FROM lps l
+    CROSS JOIN LATERAL (SELECT s.ts, s.status FROM lp_status s
+                        WHERE s.lp = l.lp AND s.ts >= :start AND s.ts < :end
+                        ORDER BY s.ts LIMIT 1) f
+    UNION ALL
+    SELECT w.lp, n.ts, n.status FROM walk w CROSS JOIN LATERAL ({_next_change_sql()}) n
+)
+SELECT lp, ts, status FROM walk ORDER BY lp, ts
 """
 
 UPTIME_PRIOR_SQL = """
@@ -214,6 +258,20 @@ CROSS JOIN LATERAL (
     SELECT s.status FROM lp_status s WHERE s.lp = l.lp AND s.ts < :start
     ORDER BY s.ts DESC LIMIT 1) p
 """
+
+
+@contextlib.contextmanager
+def _without_jit(conn: sa.Connection) -> Iterator[None]:
+    """Run the block with JIT off, inside a savepoint so the caller's session is unchanged.
+
+    The planner's guess for a recursive walk is large, and JIT-compiling a plan that seeks
+    into every partition of the window costs about a second for a query of a few ms."""
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(sa.text("SET LOCAL jit = off"))
+        yield
+    finally:
+        savepoint.rollback()
 
 
 def lp_uptime(
@@ -232,7 +290,9 @@ def lp_uptime(
     }
     changes: dict[str, tuple[list[dt.datetime], list[str]]] = {lp: ([], []) for lp in lps}
     # Heartbeats repeat the state: only changes matter for the time-weighted share.
-    for lp, at, status in conn.execute(sa.text(UPTIME_CHANGES_SQL), params):
+    with _without_jit(conn):
+        walked = conn.execute(sa.text(UPTIME_CHANGES_SQL), params).all()
+    for lp, at, status in walked:
         times, statuses = changes.setdefault(lp, ([], []))
         times.append(at)
         statuses.append(status)

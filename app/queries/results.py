@@ -9,18 +9,28 @@ sums are the ``net`` of ``pnl_daily`` once refreshed (both take ``broker_pnl_usd
 unconverted trades and leave their money out). B-book positions have no LP; they are shown and
 filtered as ``INTERNAL``, as in ``pnl_daily``. Positions carry no client segment, so a
 ``segment`` filter is refused (FilterError).
+
+:func:`results_by` (the rule report, the API's results) takes the same trades faster: per rule,
+the window's whole UTC days come packed from ``rule_trades_1d`` (a row per rule and day, kept by
+:func:`refresh_rule_trades_1d` for the days a trigger lists as changed), the rest as binary
+arrays from ``positions``; the metrics are the same functions over the same arrays in the same
+order (docs/metrics-results.md).
 """
 
 from __future__ import annotations
 
-import math
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Connection, text
 
 from app.metrics.results import (
+    ResultsSummary,
     cumulative_pnl,
     daily_pnl,
     drawdown_series,
@@ -28,6 +38,7 @@ from app.metrics.results import (
     pnl_histogram,
     running_peak,
     summarize_results,
+    summarize_trades,
 )
 from app.metrics.risk import DEFAULT_VAR_DAYS
 from app.queries.filters import Filter, where
@@ -94,13 +105,221 @@ def summary_row(
     var_days: int = DEFAULT_VAR_DAYS,
 ) -> dict[str, Any]:
     """The API's results fields for one scope's trades (money rounded to the stored scale)."""
-    summary = summarize_results(
-        trades, capital=capital, risk_free_daily=risk_free_daily, var_days=var_days
-    ).as_dict()
+    return _rounded(
+        summarize_results(
+            trades, capital=capital, risk_free_daily=risk_free_daily, var_days=var_days
+        )
+    )
+
+
+def _rounded(result: ResultsSummary) -> dict[str, Any]:
+    summary = result.as_dict()
     for field in ("gross_profit", "gross_loss", "net_pnl", "max_drawdown", "var95", "es95"):
         if summary[field] is not None:
             summary[field] = _money(summary[field])
     return summary
+
+
+# The report reads only what the metrics need, one row per key with each column as one array
+# in PostgreSQL's binary array format (``array_send``), fetched in binary and read by numpy
+# without a Python object per trade. Plain ``array_agg`` feeds every aggregate of a group the
+# same rows in the same order, so the arrays line up; the close order (ts, event_id) is
+# restored in numpy, which saves PostgreSQL a sort per aggregate.
+_TRADE_ARRAYS_SQL = """
+SELECT {keys}, count(*),
+       array_send(array_agg(ts)),
+       array_send(array_agg(event_id)),
+       array_send(array_agg(CAST(broker_pnl AS double precision))),
+       array_send(array_agg(coalesce(CAST(broker_pnl_usd AS double precision), 'NaN')))
+FROM positions WHERE {where}
+GROUP BY {groups}
+"""
+KEY_EXPRESSIONS = {"lp": f"{LP_OR_INTERNAL} AS lp"}
+_ARRAY_HEADER = 20
+"""``array_send`` of a 1-d array: ndim, has-nulls flag, element type, length, lower bound."""
+_PG_EPOCH_US = 946_684_800_000_000
+"""2000-01-01 (PostgreSQL's timestamp epoch) in microseconds since 1970."""
+_FLOAT8S = np.dtype([("length", ">i4"), ("value", ">f8")])
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+ONE_DAY = dt.timedelta(days=1)
+DAY_OF_CLOSE = "date_bin(INTERVAL '1 day', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+REFRESH_DAYS_PER_STATEMENT = 7
+_TIMESTAMPS = np.dtype([("length", ">i4"), ("value", ">i8")])
+_UUIDS = np.dtype([("length", ">i4"), ("high", ">u8"), ("low", ">u8")])
+
+
+@dataclass(frozen=True)
+class TradeArrays:
+    """One scope's closed positions in close order (ts, event_id): close times as int64 ns
+    since 1970, ``broker_pnl`` and ``broker_pnl_usd`` (NaN when unconverted) as floats."""
+
+    close_ns: npt.NDArray[np.int64]
+    broker_pnl: npt.NDArray[np.float64]
+    broker_pnl_usd: npt.NDArray[np.float64]
+
+
+def trades_by(
+    conn: Connection, f: Filter, keys: Sequence[str]
+) -> list[tuple[tuple[Any, ...], TradeArrays]]:
+    """The filter's closed positions grouped by the ``keys`` columns (``lp`` with B-book as
+    INTERNAL), each group's trades in close order; groups in no particular order."""
+    sql = _TRADE_ARRAYS_SQL.format(
+        keys=", ".join(KEY_EXPRESSIONS.get(k, k) for k in keys),
+        groups=", ".join(str(i) for i in range(1, len(keys) + 1)),
+        where=positions_where(f),
+    )
+    groups = []
+    for row in _binary_rows(conn, sql, f.sql_params()):
+        *key, count, ts, event_ids, pnl, usd = row
+        groups.append((tuple(key), _trade_arrays(int(count), ts, event_ids, pnl, usd)))
+    return groups
+
+
+def _binary_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (``:name`` parameters) fetched in PostgreSQL's binary format, so
+    ``bytea`` arrives as bytes instead of hex text."""
+    compiled = text(sql).compile(dialect=conn.dialect)
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(str(compiled), {name: params[name] for name in compiled.params})
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _floats(packed: bytes, count: int, offset: int = 0) -> npt.NDArray[np.float64]:
+    return np.frombuffer(packed, ">f8", count, offset).astype(np.float64)
+
+
+REFRESH_RULE_TRADES_SQL = f"""
+INSERT INTO rule_trades_1d (day, rule_id, trades, close_ts, broker_pnl, broker_pnl_usd)
+SELECT {DAY_OF_CLOSE} AS day, rule_id, count(*),
+       string_agg(timestamptz_send(ts), ''::bytea ORDER BY ts, event_id),
+       string_agg(float8send(CAST(broker_pnl AS double precision)), ''::bytea
+                  ORDER BY ts, event_id),
+       string_agg(float8send(coalesce(CAST(broker_pnl_usd AS double precision), 'NaN')),
+                  ''::bytea ORDER BY ts, event_id)
+FROM positions
+WHERE ts >= :start AND ts < :end AND {DAY_OF_CLOSE} = ANY(CAST(:days AS timestamptz[]))
+GROUP BY 1, 2
+"""
+
+
+def refresh_rule_trades_1d(conn: Connection) -> int:
+    """Recompute the days of ``rule_trades_1d`` listed as changed; returns how many days.
+
+    Takes the listed rows visible now and recomputes their days from ``positions`` in the same
+    transaction; a writer still in flight keeps its own row, so its day is redone by the next
+    refresh (and read from ``positions`` until then). Idempotent.
+    """
+    taken = conn.execute(text("DELETE FROM rule_trades_1d_dirty RETURNING day")).scalars()
+    days = sorted(set(taken))
+    for i in range(0, len(days), REFRESH_DAYS_PER_STATEMENT):
+        batch = days[i : i + REFRESH_DAYS_PER_STATEMENT]
+        params = {"days": batch, "start": batch[0], "end": batch[-1] + ONE_DAY}
+        conn.execute(
+            text("DELETE FROM rule_trades_1d WHERE day = ANY(CAST(:days AS timestamptz[]))"),
+            params,
+        )
+        conn.execute(text(REFRESH_RULE_TRADES_SQL), params)
+    return len(days)
+
+
+def rule_trades(conn: Connection, f: Filter) -> list[tuple[tuple[Any, ...], TradeArrays]]:
+    """:func:`trades_by` ``rule_id``, with the window's whole, unchanged UTC days read from
+    ``rule_trades_1d`` (a row per rule and day) and the rest (partial days at the ends, days
+    changed since the last refresh) from ``positions``. Filters other than time and rule read
+    everything from ``positions``."""
+    first_day = _day_ceil(f.start)
+    last_day = _day_floor(f.end)
+    if f.symbols or f.lps or f.books or f.segments or first_day >= last_day:
+        return trades_by(conn, f, ("rule_id",))
+    params: dict[str, Any] = {"lo": first_day, "hi": last_day, "rule_ids": list(f.rule_ids)}
+    dirty = set(conn.execute(text(_DIRTY_DAYS_SQL), params).scalars())
+    params["dirty"] = sorted(dirty)
+    rule_filter = "AND rule_id = ANY(:rule_ids)" if f.rule_ids else ""
+    parts: dict[str, list[tuple[dt.datetime, TradeArrays]]] = {}
+    for rule_id, day, count, close_ts, pnl, usd in _binary_rows(
+        conn, _STORED_DAYS_SQL.format(rule_filter=rule_filter), params
+    ):
+        parts.setdefault(rule_id, []).append((day, _packed(count, close_ts, pnl, usd)))
+    for lo, hi in _direct_spans(f.start, f.end, first_day, last_day, dirty):
+        for (rule_id,), trades in trades_by(conn, replace(f, start=lo, end=hi), ("rule_id",)):
+            parts.setdefault(rule_id, []).append((lo, trades))
+    return [((rule_id,), _joined(spans)) for rule_id, spans in parts.items()]
+
+
+_DIRTY_DAYS_SQL = "SELECT DISTINCT day FROM rule_trades_1d_dirty WHERE day >= :lo AND day < :hi"
+_STORED_DAYS_SQL = """
+SELECT rule_id, day, trades, close_ts, broker_pnl, broker_pnl_usd FROM rule_trades_1d
+WHERE day >= :lo AND day < :hi AND day <> ALL(CAST(:dirty AS timestamptz[])) {rule_filter}
+"""
+
+
+def _direct_spans(
+    start: dt.datetime,
+    end: dt.datetime,
+    first_day: dt.datetime,
+    last_day: dt.datetime,
+    dirty: set[dt.datetime],
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The parts of ``[start, end)`` to read from ``positions``: the partial days at both ends
+    and each run of consecutive changed days."""
+    spans = [(start, first_day)] if start < first_day else []
+    for day in sorted(dirty):
+        if spans and spans[-1][1] == day:
+            spans[-1] = (spans[-1][0], day + ONE_DAY)
+        else:
+            spans.append((day, day + ONE_DAY))
+    if last_day < end:
+        if spans and spans[-1][1] == last_day:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((last_day, end))
+    return spans
+
+
+def _joined(spans: list[tuple[dt.datetime, TradeArrays]]) -> TradeArrays:
+    """Disjoint time spans of one rule's trades, each in close order, joined in time order."""
+    ordered = [trades for _, trades in sorted(spans, key=lambda span: span[0])]
+    return TradeArrays(
+        close_ns=np.concatenate([t.close_ns for t in ordered]),
+        broker_pnl=np.concatenate([t.broker_pnl for t in ordered]),
+        broker_pnl_usd=np.concatenate([t.broker_pnl_usd for t in ordered]),
+    )
+
+
+def _packed(count: int, close_ts: bytes, pnl: bytes, usd: bytes) -> TradeArrays:
+    close_us = np.frombuffer(close_ts, ">i8", count).astype(np.int64)
+    return TradeArrays(
+        close_ns=(close_us + _PG_EPOCH_US) * 1000,
+        broker_pnl=_floats(pnl, count),
+        broker_pnl_usd=_floats(usd, count),
+    )
+
+
+def _day_floor(moment: dt.datetime) -> dt.datetime:
+    return EPOCH + ((moment - EPOCH) // ONE_DAY) * ONE_DAY
+
+
+def _day_ceil(moment: dt.datetime) -> dt.datetime:
+    floor = _day_floor(moment)
+    return floor if floor == moment else floor + ONE_DAY
+
+
+def _trade_arrays(count: int, ts: bytes, event_ids: bytes, pnl: bytes, usd: bytes) -> TradeArrays:
+    close_us = np.frombuffer(ts, _TIMESTAMPS, count, _ARRAY_HEADER)["value"].astype(np.int64)
+    uuids = np.frombuffer(event_ids, _UUIDS, count, _ARRAY_HEADER)
+    # uuids compare bytewise in PostgreSQL: as two big-endian unsigned halves here
+    order = np.lexsort((uuids["low"], uuids["high"], close_us))
+    return TradeArrays(
+        close_ns=(close_us[order] + _PG_EPOCH_US) * 1000,
+        broker_pnl=np.frombuffer(pnl, _FLOAT8S, count, _ARRAY_HEADER)["value"][order].astype(
+            np.float64
+        ),
+        broker_pnl_usd=np.frombuffer(usd, _FLOAT8S, count, _ARRAY_HEADER)["value"][order].astype(
+            np.float64
+        ),
+    )
 
 
 def results_by(
@@ -114,15 +333,20 @@ def results_by(
 ) -> list[dict[str, Any]]:
     """One row of results metrics per value of ``by`` that has trades in the filter, sorted
     by key; rules and rule versions also carry their ``name``."""
-    keys = list(DIMENSION_KEYS[by])
-    trades = closed_positions(conn, f)
+    keys = DIMENSION_KEYS[by]
+    groups = rule_trades(conn, f) if by == "rule" else trades_by(conn, f, keys)
     rows: list[dict[str, Any]] = []
-    for key, group in trades.groupby(keys, sort=True):
-        values = key if isinstance(key, tuple) else (key,)
-        row: dict[str, Any] = {k: _plain(v) for k, v in zip(keys, values, strict=True)}
-        row.update(
-            summary_row(group, capital=capital, risk_free_daily=risk_free_daily, var_days=var_days)
+    for key, trades in sorted(groups, key=lambda group: group[0]):
+        row: dict[str, Any] = dict(zip(keys, key, strict=True))
+        summary = summarize_trades(
+            trades.close_ns,
+            trades.broker_pnl,
+            trades.broker_pnl_usd,
+            capital=capital,
+            risk_free_daily=risk_free_daily,
+            var_days=var_days,
         )
+        row.update(_rounded(summary))
         rows.append(row)
     if by == "rule":
         names = latest_rule_names(conn)
@@ -235,12 +459,3 @@ def _no_trades() -> pd.DataFrame:
             "broker_pnl_usd": pd.Series([], dtype=np.float64),
         }
     )
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars from a groupby key as plain Python values."""
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if math.isnan(value) else float(value)
-    return value

@@ -26,3 +26,6 @@ LIMIT_USD = "exposure-limit-usd"
 LIMIT_USD_FEEDBACK = "exposure-limit-usd-feedback"
 LIMIT_SAVE = "exposure-limit-save"
 LIMIT_STATUS = "exposure-limit-status"
+
+READY = "exposure-ready"
+"""A store set when the main figure is drawn: the figures below it load after it."""

@@ -19,3 +19,6 @@ REJECTS_TITLE = "lpsc-rejects-title"
 REJECTS_GRID = "lpsc-rejects-grid"
 REJECTS_PAGES = "lpsc-rejects-pages"
 REJECTS_COUNT = "lpsc-rejects-count"
+
+READY = "lpsc-ready"
+"""A store set when the main figure is drawn: the figures below it load after it."""

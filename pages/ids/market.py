@@ -8,3 +8,6 @@ TIMEFRAME = "market-timeframe"
 PRICE = "market-price"
 VOLATILITY = "market-volatility"
 PNL = "market-pnl"
+
+READY = "market-ready"
+"""A store set when the main figure is drawn: the figures below it load after it."""

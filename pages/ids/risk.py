@@ -15,3 +15,6 @@ MARGIN_SUMMARY = "risk-margin-summary"
 LP_SCATTER = "risk-lp-scatter"
 REFRESH = "risk-refresh"
 """Re-reads the margin watchlist every minute: snapshots arrive all the time."""
+
+READY = "risk-ready"
+"""A store set when the main figure is drawn: the figures below it load after it."""

@@ -20,3 +20,6 @@ DECISIONS_GRID = "routing-decisions-grid"
 DECISIONS_PAGES = "routing-decisions-pages"
 DECISIONS_COUNT = "routing-decisions-count"
 DECISION_DETAIL = "routing-decision-detail"
+
+READY = "routing-ready"
+"""A store set when the main figure is drawn: the figures below it load after it."""

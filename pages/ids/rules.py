@@ -39,3 +39,6 @@ COMPARE_RUN = "rules-compare-run"
 COMPARE_STATUS = "rules-compare-status"
 COMPARE_RESULT = "rules-compare-result"
 COMPARE_GRAPH = "rules-compare-graph"
+
+READY = "rules-ready"
+"""A store set when the main figure is drawn: the figures below it load after it."""

@@ -11,6 +11,8 @@ import base64
 import datetime as dt
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dash
@@ -22,12 +24,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from ingest.conftest import NOW, STREAM, produce, run_ingest_process
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from app.audit import Actor
 from app.auth.users import create_user
 from app.config import Settings
 from app.db.derived import refresh_derived
 from app.queries.markouts import compute_markouts
+from tradedash.web import create_app
 from workers.kafka_topics import delete_topics, ensure_topics
 from workers.simulator.messages import generate_messages
 
@@ -42,6 +46,27 @@ def clear_pages() -> None:
     dash._pages.PAGE_REGISTRY.clear()
     dash._pages.CONFIG.clear()
     dash._pages.CONFIG.__dict__.clear()
+
+
+@contextmanager
+def dash_app(settings: Settings, **options: Any) -> Iterator[dash.Dash]:
+    """The real app (``create_app(settings, **options)``) on a clean page registry; closed and
+    the registry cleared again afterwards. Module fixtures yield its ``.server``."""
+    clear_pages()
+    app = create_app(settings, **options)
+    try:
+        yield app
+    finally:
+        app.server.extensions["tradedash"].close()
+        clear_pages()
+
+
+def forget_login_failures(server: Flask) -> None:
+    """Drop the login-failure counters in Redis, so earlier tests' failures do not lock out."""
+    redis = server.extensions["tradedash"].redis
+    stale = list(redis.scan_iter("tradedash:login-failures:*"))
+    if stale:
+        redis.delete(*stale)
 
 
 def ingest_stream(base_settings: Settings, database_url: str, engine: sa.Engine) -> None:
@@ -97,34 +122,76 @@ def empty_tables(engine: sa.Engine) -> None:
             conn.execute(sa.text(f"TRUNCATE {', '.join(filled)} RESTART IDENTITY CASCADE"))
 
 
-def signed_in(server: Flask, email: str = ANALYST) -> FlaskClient:
-    """A test client signed in through the login form."""
+def new_client(server: Flask) -> FlaskClient:
+    """A test client with its own client address, so per-IP failure counts do not leak."""
     client = server.test_client()
     client.environ_base["REMOTE_ADDR"] = f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-    page = client.get("/login").get_data(as_text=True)
+    return client
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the form at ``path``."""
+    page = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, page
-    form = {"email": email, "password": PASSWORD, "csrf_token": match.group(1)}
-    assert client.post("/login", data=form).status_code == 302
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD, **extra: str) -> TestResponse:
+    """POST the login form (with its CSRF token and any ``extra`` fields)."""
+    form = {"email": email, "password": password, "csrf_token": csrf_token(client), **extra}
+    return client.post("/login", data=form)
+
+
+def signed_in(server: Flask, email: str = ANALYST, password: str = PASSWORD) -> FlaskClient:
+    """A test client signed in through the login form."""
+    client = new_client(server)
+    assert login(client, email, password).status_code == 302
     return client
+
+
+def assert_forbidden(client: FlaskClient, *paths: str) -> None:
+    """Every page at ``paths`` answers 403 to this client."""
+    for path in paths:
+        assert client.get(path).status_code == 403, path
 
 
 def fire(client: FlaskClient, output: str, values: dict[str, Any], trigger: str) -> Any:
     """POST the callback whose outputs include ``output`` (``id.property``), as dash-renderer
     would, with ``values`` (``id.property`` → value) for its inputs and states."""
-    dependencies = orjson.loads(client.get("/_dash-dependencies").get_data())
     [callback] = [
         dep
-        for dep in dependencies
+        for dep in _dependencies(client)
         if output in (f"{o['id']}.{o['property']}" for o in _outputs(dep["output"]))
     ]
+    return _post(client, callback, values, trigger)
 
+
+def fire_input(client: FlaskClient, trigger: str, values: dict[str, Any]) -> Any:
+    """POST the callback whose inputs include ``trigger`` (``id.property``), as dash-renderer
+    would, with ``values`` (``id.property`` → value) for its inputs and states."""
+    [callback] = [
+        dep
+        for dep in _dependencies(client)
+        if trigger in (f"{i['id']}.{i['property']}" for i in dep["inputs"])
+    ]
+    return _post(client, callback, values, trigger)
+
+
+def _dependencies(client: FlaskClient) -> list[dict[str, Any]]:
+    dependencies: list[dict[str, Any]] = orjson.loads(client.get("/_dash-dependencies").get_data())
+    return dependencies
+
+
+def _post(
+    client: FlaskClient, callback: dict[str, Any], values: dict[str, Any], trigger: str
+) -> Any:
     def current(items: list[dict[str, str]]) -> list[dict[str, Any]]:
         return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
 
     body = {
         "output": callback["output"],
-        "outputs": split_callback_id(callback["output"]),
+        "outputs": split_callback_id(callback["output"]),  # type: ignore[no-untyped-call]
         "inputs": current(callback["inputs"]),
         "state": current(callback["state"]),
         "changedPropIds": [trigger],
@@ -133,7 +200,7 @@ def fire(client: FlaskClient, output: str, values: dict[str, Any], trigger: str)
 
 
 def _outputs(output: str) -> list[dict[str, str]]:
-    parts = split_callback_id(output)
+    parts = split_callback_id(output)  # type: ignore[no-untyped-call]
     return parts if isinstance(parts, list) else [parts]
 
 
@@ -164,3 +231,18 @@ def array(data: Any) -> np.ndarray:
 def numbers(data: Any) -> list[float]:
     """A figure's 1-d numeric array as floats (None as NaN)."""
     return [float(x) for x in array(data)]
+
+
+def add_people(
+    engine: sa.Engine, roles: tuple[str, ...], *, domain: str = "desk.example", suffix: str = ""
+) -> dict[str, str]:
+    """One user per role, ``<role>@<domain>`` named ``<Role><suffix>``, with ``PASSWORD``;
+    their e-mail addresses by role."""
+    emails = {role: f"{role}@{domain}" for role in roles}
+    with Session(engine) as db, db.begin():
+        for role, email in emails.items():
+            create_user(
+                db, Actor("test-setup", "system"), email=email, role=role, password=PASSWORD,
+                display_name=f"{role.title()}{suffix}",
+            )  # fmt: skip
+    return emails

@@ -5,23 +5,20 @@ browser sends, against the real PostgreSQL and Redis."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import dash
 import orjson
+import page_data
 import pytest
-from dash._utils import split_callback_id
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from app.audit import Actor
 from app.auth.api_tokens import verify_token
-from app.auth.users import create_user, find_user
+from app.auth.users import find_user
 from app.config import Settings
 from app.db.models.audit import AuditEntry
 from app.db.models.auth import ApiToken, User
@@ -30,107 +27,32 @@ from pages.ids import admin_limits as limit_ids
 from pages.ids import admin_tokens as token_ids
 from pages.ids import admin_users as user_ids
 from pages.ids import settings as settings_ids
-from tradedash.web import create_app
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct-horse-battery"
 SETUP = Actor("test-setup", "system")
-
-
-def _clear_pages() -> None:
-    # What Dash's own `clear_pages_state` fixture does: pages live in module-level state.
-    dash._pages.PAGE_REGISTRY.clear()
-    dash._pages.CONFIG.clear()
-    dash._pages.CONFIG.__dict__.clear()
+# Other page tests import these names from here.
+PASSWORD = page_data.PASSWORD
+_clear_pages = page_data.clear_pages
+_signed_in = page_data.signed_in
+_fire = page_data.fire_input
+_updates = page_data.updates
+_client = page_data.new_client
+_login = page_data.login
 
 
 @pytest.fixture(scope="module")
 def server(base_settings: Settings, database_url: str) -> Iterator[Flask]:
     """The real app: the project's pages folder and callbacks."""
-    _clear_pages()
-    app = create_app(base_settings.model_copy(update={"database_url": database_url}))
-    yield app.server
-    app.server.extensions["tradedash"].close()
-    _clear_pages()
+    with page_data.dash_app(base_settings.model_copy(update={"database_url": database_url})) as app:
+        yield app.server
 
 
 @pytest.fixture
 def accounts(server: Flask, committed_db: Engine) -> dict[str, str]:
     """One user per role (``<role>@desk.example``) and no login failures on record."""
-    redis = server.extensions["tradedash"].redis
-    stale = list(redis.scan_iter("tradedash:login-failures:*"))
-    if stale:
-        redis.delete(*stale)
-    with Session(committed_db) as db, db.begin():
-        for role in ("analyst", "admin"):
-            create_user(
-                db,
-                SETUP,
-                email=f"{role}@desk.example",
-                role=role,
-                password=PASSWORD,
-                display_name=f"{role.title()} Person",
-            )
-    return {"analyst": "analyst@desk.example", "admin": "admin@desk.example"}
-
-
-def _client(server: Flask) -> FlaskClient:
-    client = server.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.8.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-    return client
-
-
-def _login(client: FlaskClient, email: str, password: str = PASSWORD) -> int:
-    page = client.get("/login").get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    form = {"email": email, "password": password, "csrf_token": match.group(1)}
-    return client.post("/login", data=form).status_code
-
-
-def _signed_in(server: Flask, email: str) -> FlaskClient:
-    client = _client(server)
-    assert _login(client, email) == 302
-    return client
-
-
-def _fire(client: FlaskClient, trigger: str, values: dict[str, Any]) -> Any:
-    """POST the callback that ``trigger`` (``id.property``) fires, as dash-renderer would.
-
-    ``values`` maps ``id.property`` to the value of each input and state; the callback's
-    shape comes from ``/_dash-dependencies``, so the test follows the app's own wiring.
-    """
-    dependencies = orjson.loads(client.get("/_dash-dependencies").get_data())
-    [callback] = [
-        dep
-        for dep in dependencies
-        if trigger in (f"{i['id']}.{i['property']}" for i in dep["inputs"])
-    ]
-
-    def current(items: list[dict[str, str]]) -> list[dict[str, Any]]:
-        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
-
-    outputs = split_callback_id(callback["output"])
-    body = {
-        "output": callback["output"],
-        "outputs": outputs,
-        "inputs": current(callback["inputs"]),
-        "state": current(callback["state"]),
-        "changedPropIds": [trigger],
-    }
-    return client.post("/_dash-update-component", json=body)
-
-
-def _updates(response: Any) -> dict[str, Any]:
-    """``{"id.property": value}`` of a callback's answer (properties without ``@hash``)."""
-    assert response.status_code == 200, response.get_data(as_text=True)
-    answer = orjson.loads(response.get_data())["response"]
-    return {
-        f"{component}.{prop.split('@')[0]}": value
-        for component, props in answer.items()
-        for prop, value in props.items()
-    }
+    page_data.forget_login_failures(server)
+    return page_data.add_people(committed_db, ("analyst", "admin"), suffix=" Person")
 
 
 def _audit(engine: Engine, action: str) -> list[AuditEntry]:
@@ -166,7 +88,7 @@ def test_an_analyst_gets_403_for_the_admin_pages_and_their_css_is_local(
     server: Flask, accounts: dict[str, str]
 ) -> None:
     analyst = _signed_in(server, accounts["analyst"])
-    assert analyst.get("/admin/users").status_code == 403
+    page_data.assert_forbidden(analyst, "/admin/users")
     assert analyst.get("/settings").status_code == 200
     index = analyst.get("/").get_data(as_text=True)
     assert "/assets/vendor/bootstrap.min.css" in index
@@ -205,7 +127,7 @@ def test_an_admin_creates_a_user_who_can_then_sign_in(
     assert (nora["role"], nora["status"], nora["last_login"]) == ("manager", "Active", "never")
     assert "argon2" not in orjson.dumps(grid).decode()
 
-    assert _login(_client(server), "nora@desk.example", "a-long-enough-password") == 302
+    assert _login(_client(server), "nora@desk.example", "a-long-enough-password").status_code == 302
     [audit] = [row for row in _audit(committed_db, "user.create") if row.actor != SETUP.name]
     assert (audit.actor, audit.target) == (accounts["admin"], "nora@desk.example")
 
@@ -289,7 +211,9 @@ def test_an_admin_changes_roles_deactivates_and_resets_but_not_for_themselves(
         assert (them.active, them.role) == (False, "compliance")
     changes = [row.details for row in _audit(committed_db, "user.update")]
     assert changes == [{"role": "compliance"}, {"password": "changed"}, {"active": False}]
-    assert _login(_client(server), target, "another-long-password") == 200  # deactivated
+    assert (
+        _login(_client(server), target, "another-long-password").status_code == 200
+    )  # deactivated
 
 
 # ------------------------------------------------------------------ API tokens
@@ -482,4 +406,4 @@ def test_changing_ones_own_password_needs_the_current_one_and_keeps_the_session(
     assert done[f"{settings_ids.PASSWORD_STATUS}.color"] == "success"
     assert analyst.get("/_dash-layout").status_code == 200
     assert other_session.get("/_dash-layout").status_code == 401
-    assert _login(_client(server), accounts["analyst"], "a-new-long-password") == 302
+    assert _login(_client(server), accounts["analyst"], "a-new-long-password").status_code == 302

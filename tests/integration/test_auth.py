@@ -4,33 +4,38 @@ through the Flask test client against the real PostgreSQL and Redis."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import dash
 import orjson
 import pytest
 from dash import Input, Output
 from flask import Flask
 from flask.testing import FlaskClient
+from page_data import (
+    PASSWORD,
+    add_people,
+    csrf_token,
+    dash_app,
+    forget_login_failures,
+    login,
+    new_client,
+    signed_in,
+)
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.audit import Actor
 from app.auth.api_tokens import issue_token, revoke_tokens
-from app.auth.users import create_user, find_user, update_user
+from app.auth.users import find_user, update_user
 from app.config import Settings
 from app.db.models.audit import AuditEntry
 from tradedash.auth import require_role
 from tradedash.auth.views import SEEN_KEY
-from tradedash.web import create_app
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "correct-horse-battery"
 SETUP = Actor("test-setup", "system")
 
 HOME_PAGE = """
@@ -58,13 +63,6 @@ def layout(**_query):
 """
 
 
-def _clear_pages() -> None:
-    # What Dash's own `clear_pages_state` fixture does: pages live in module-level state.
-    dash._pages.PAGE_REGISTRY.clear()
-    dash._pages.CONFIG.clear()
-    dash._pages.CONFIG.__dict__.clear()
-
-
 @pytest.fixture(scope="module")
 def server(
     base_settings: Settings, database_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -73,62 +71,21 @@ def server(
     (pages / "home.py").write_text(HOME_PAGE)
     (pages / "vault.py").write_text(VAULT_PAGE)
     settings = base_settings.model_copy(update={"database_url": database_url})
-    _clear_pages()
-    app = create_app(settings, pages_folder=pages)
+    with dash_app(settings, pages_folder=pages) as app:
 
-    @app.callback(Output("probe-out", "children"), Input("probe-in", "n_clicks"))
-    @require_role("admin")
-    def open_vault(n_clicks: int | None) -> str:
-        return f"opened {n_clicks}"
+        @app.callback(Output("probe-out", "children"), Input("probe-in", "n_clicks"))
+        @require_role("admin")
+        def open_vault(n_clicks: int | None) -> str:
+            return f"opened {n_clicks}"
 
-    yield app.server
-    app.server.extensions["tradedash"].close()
-    _clear_pages()
+        yield app.server
 
 
 @pytest.fixture
 def accounts(server: Flask, committed_db: Engine) -> dict[str, str]:
     """One user per role (``<role>@desk.example``) and no login failures on record."""
-    redis = server.extensions["tradedash"].redis
-    stale = list(redis.scan_iter("tradedash:login-failures:*"))
-    if stale:
-        redis.delete(*stale)
-    with Session(committed_db) as db, db.begin():
-        for role in ("analyst", "admin"):
-            create_user(
-                db,
-                SETUP,
-                email=f"{role}@desk.example",
-                role=role,
-                password=PASSWORD,
-                display_name=f"{role.title()} Person",
-            )
-    return {"analyst": "analyst@desk.example", "admin": "admin@desk.example"}
-
-
-def _client(server: Flask) -> FlaskClient:
-    # A distinct client address per client, so per-IP failure counts do not leak across tests.
-    client = server.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-    return client
-
-
-def _csrf(client: FlaskClient, path: str = "/login") -> str:
-    page = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    return match.group(1)
-
-
-def _login(client: FlaskClient, email: str, password: str = PASSWORD, **extra: str) -> Any:
-    form = {"email": email, "password": password, "csrf_token": _csrf(client), **extra}
-    return client.post("/login", data=form)
-
-
-def _signed_in(server: Flask, email: str) -> FlaskClient:
-    client = _client(server)
-    assert _login(client, email).status_code == 302
-    return client
+    forget_login_failures(server)
+    return add_people(committed_db, ("analyst", "admin"), suffix=" Person")
 
 
 def _audit(engine: Engine, action: str) -> list[AuditEntry]:
@@ -178,7 +135,7 @@ def _route(client: FlaskClient, pathname: str) -> Any:
     [("/", "/login?next=/"), ("/vault?symbol=EURUSD", "/login?next=/vault?symbol%3DEURUSD")],
 )
 def test_anonymous_pages_redirect_to_the_login_form(server: Flask, path: str, target: str) -> None:
-    response = _client(server).get(path)
+    response = new_client(server).get(path)
     assert response.status_code == 302
     assert response.headers["Location"] == target
 
@@ -196,13 +153,13 @@ def test_anonymous_pages_redirect_to_the_login_form(server: Flask, path: str, ta
     ],
 )
 def test_anonymous_machine_requests_get_a_json_401(server: Flask, method: str, path: str) -> None:
-    response = _client(server).open(path, method=method, json={} if method == "POST" else None)
+    response = new_client(server).open(path, method=method, json={} if method == "POST" else None)
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
 
 
 def test_the_login_form_its_stylesheet_and_health_are_public(server: Flask) -> None:
-    client = _client(server)
+    client = new_client(server)
     form = client.get("/login")
     assert form.status_code == 200
     assert 'name="csrf_token"' in form.get_data(as_text=True)
@@ -213,10 +170,10 @@ def test_the_login_form_its_stylesheet_and_health_are_public(server: Flask) -> N
 
 
 def test_the_next_parameter_cannot_leave_the_site(server: Flask, accounts: dict[str, str]) -> None:
-    client = _client(server)
+    client = new_client(server)
     page = client.get("/login?next=//evil.example/x").get_data(as_text=True)
     assert 'name="next" value="/"' in page
-    response = _login(client, accounts["analyst"], next="https://evil.example/")
+    response = login(client, accounts["analyst"], next="https://evil.example/")
     assert response.headers["Location"] == "/"
 
 
@@ -226,21 +183,21 @@ def test_the_next_parameter_cannot_leave_the_site(server: Flask, accounts: dict[
 def test_a_wrong_password_gets_a_generic_message_and_the_sixth_failure_429(
     server: Flask, accounts: dict[str, str], committed_db: Engine
 ) -> None:
-    client = _client(server)
-    unknown = _login(client, "nobody@desk.example", "whatever-password")
+    client = new_client(server)
+    unknown = login(client, "nobody@desk.example", "whatever-password")
     assert "Invalid email or password." in unknown.get_data(as_text=True)
     for _ in range(5):
-        response = _login(client, accounts["analyst"], "wrong-password-123")
+        response = login(client, accounts["analyst"], "wrong-password-123")
         assert response.status_code == 200
         page = response.get_data(as_text=True)
         assert "Invalid email or password." in page
         assert "wrong-password-123" not in page
-    blocked = _login(client, accounts["analyst"], "wrong-password-123")
+    blocked = login(client, accounts["analyst"], "wrong-password-123")
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
     assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
     # Even the right password waits until the window ends.
-    assert _login(client, accounts["analyst"]).status_code == 429
+    assert login(client, accounts["analyst"]).status_code == 429
     failures = _audit(committed_db, "auth.login_failed")
     assert sorted({row.details["reason"] for row in failures}) == [
         "bad_password",
@@ -252,8 +209,8 @@ def test_a_wrong_password_gets_a_generic_message_and_the_sixth_failure_429(
 def test_signing_in_opens_the_dash_app(
     server: Flask, accounts: dict[str, str], committed_db: Engine
 ) -> None:
-    client = _client(server)
-    response = _login(client, accounts["analyst"], next="/?symbol=EURUSD")
+    client = new_client(server)
+    response = login(client, accounts["analyst"], next="/?symbol=EURUSD")
     assert response.status_code == 302
     assert response.headers["Location"] == "/?symbol=EURUSD"
     cookies = " ".join(response.headers.getlist("Set-Cookie"))
@@ -273,7 +230,7 @@ def test_signing_in_opens_the_dash_app(
 
 
 def test_login_without_a_csrf_token_is_refused(server: Flask, accounts: dict[str, str]) -> None:
-    client = _client(server)
+    client = new_client(server)
     form = {"email": accounts["analyst"], "password": PASSWORD}
     assert client.post("/login", data=form).status_code == 400
     assert client.post("/login", data={**form, "csrf_token": "forged"}).status_code == 400
@@ -283,10 +240,10 @@ def test_login_without_a_csrf_token_is_refused(server: Flask, accounts: dict[str
 def test_logout_needs_the_csrf_token_and_ends_the_session(
     server: Flask, accounts: dict[str, str], committed_db: Engine
 ) -> None:
-    client = _signed_in(server, accounts["analyst"])
+    client = signed_in(server, accounts["analyst"])
     assert client.post("/logout").status_code == 302
     assert client.get("/_dash-layout").status_code == 200  # a forged sign-out did nothing
-    token = _csrf(client, "/logout")
+    token = csrf_token(client, "/logout")
     response = client.post("/logout", data={"csrf_token": token})
     assert response.headers["Location"] == "/login"
     assert client.get("/_dash-layout").status_code == 401
@@ -294,7 +251,7 @@ def test_logout_needs_the_csrf_token_and_ends_the_session(
 
 
 def test_an_idle_session_expires(server: Flask, accounts: dict[str, str]) -> None:
-    client = _signed_in(server, accounts["analyst"])
+    client = signed_in(server, accounts["analyst"])
     with client.session_transaction() as session:
         session[SEEN_KEY] = int(time.time()) - 9 * 3600
     assert client.get("/_dash-layout").status_code == 401
@@ -304,7 +261,7 @@ def test_an_idle_session_expires(server: Flask, accounts: dict[str, str]) -> Non
 def test_timer_polls_do_not_keep_an_idle_session_alive(
     server: Flask, accounts: dict[str, str]
 ) -> None:
-    client = _signed_in(server, accounts["analyst"])
+    client = signed_in(server, accounts["analyst"])
     two_minutes_ago = int(time.time()) - 120
     poll = {
         "output": "x.children",
@@ -326,8 +283,8 @@ def test_timer_polls_do_not_keep_an_idle_session_alive(
 def test_remember_me_survives_idleness_and_sets_a_long_cookie(
     server: Flask, accounts: dict[str, str]
 ) -> None:
-    client = _client(server)
-    response = _login(client, accounts["analyst"], remember="1")
+    client = new_client(server)
+    response = login(client, accounts["analyst"], remember="1")
     remember = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_")]
     assert remember and "HttpOnly" in remember[0] and "Expires=" in remember[0]
     with client.session_transaction() as session:
@@ -338,7 +295,7 @@ def test_remember_me_survives_idleness_and_sets_a_long_cookie(
 def test_a_password_change_signs_out_existing_sessions(
     server: Flask, accounts: dict[str, str], committed_db: Engine
 ) -> None:
-    client = _signed_in(server, accounts["analyst"])
+    client = signed_in(server, accounts["analyst"])
     with Session(committed_db) as db, db.begin():
         user = find_user(db, accounts["analyst"])
         assert user is not None
@@ -352,26 +309,26 @@ def test_a_password_change_signs_out_existing_sessions(
 def test_a_page_above_the_role_is_hidden_and_answers_403(
     server: Flask, accounts: dict[str, str]
 ) -> None:
-    analyst = _signed_in(server, accounts["analyst"])
+    analyst = signed_in(server, accounts["analyst"])
     assert _nav_links(analyst) == ["/"]
     assert analyst.get("/vault").status_code == 403
     routed = _route(analyst, "/vault")
     assert routed.status_code == 200
     assert "403" in routed.get_data(as_text=True) and "opened" not in routed.get_data(as_text=True)
 
-    admin = _signed_in(server, accounts["admin"])
+    admin = signed_in(server, accounts["admin"])
     assert _nav_links(admin) == ["/", "/vault"]
     assert admin.get("/vault").status_code == 200
     assert "Vault" in _route(admin, "/vault").get_data(as_text=True)
 
 
 def test_an_admin_only_callback_refuses_an_analyst(server: Flask, accounts: dict[str, str]) -> None:
-    analyst = _signed_in(server, accounts["analyst"])
+    analyst = signed_in(server, accounts["analyst"])
     refused = _fire(analyst)
     assert refused.status_code == 204
     assert refused.get_data() == b""
 
-    admin = _signed_in(server, accounts["admin"])
+    admin = signed_in(server, accounts["admin"])
     allowed = _fire(admin, 3)
     assert allowed.status_code == 200
     assert orjson.loads(allowed.get_data())["response"]["probe-out"]["children"] == "opened 3"
@@ -404,14 +361,14 @@ def test_the_api_refuses_missing_bad_revoked_and_expired_tokens(
     server: Flask, tokens: dict[str, str], which: str | None
 ) -> None:
     headers = {} if which is None else _bearer(tokens.get(which, "not-a-real-token"))
-    response = _client(server).get("/api/v1/me", headers=headers)
+    response = new_client(server).get("/api/v1/me", headers=headers)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.get_json()["error"]["code"] == "unauthorized"
 
 
 def test_a_token_sees_its_identity(server: Flask, tokens: dict[str, str]) -> None:
-    response = _client(server).get("/api/v1/me", headers=_bearer(tokens["analyst"]))
+    response = new_client(server).get("/api/v1/me", headers=_bearer(tokens["analyst"]))
     assert response.status_code == 200
     body = response.get_json()
     assert (body["name"], body["role"], body["kind"]) == ("grafana", "analyst", "token")
@@ -421,7 +378,7 @@ def test_a_token_sees_its_identity(server: Flask, tokens: dict[str, str]) -> Non
 def test_admin_routes_refuse_an_analyst_token_and_never_show_hashes(
     server: Flask, tokens: dict[str, str]
 ) -> None:
-    client = _client(server)
+    client = new_client(server)
     refused = client.get("/api/v1/admin/tokens", headers=_bearer(tokens["analyst"]))
     assert refused.status_code == 403
     assert refused.get_json()["error"]["code"] == "forbidden"
@@ -436,12 +393,12 @@ def test_admin_routes_refuse_an_analyst_token_and_never_show_hashes(
 
 
 def test_a_session_cookie_does_not_open_the_api(server: Flask, accounts: dict[str, str]) -> None:
-    client = _signed_in(server, accounts["admin"])
+    client = signed_in(server, accounts["admin"])
     assert client.get("/api/v1/me").status_code == 401
 
 
 def test_unknown_api_paths_stay_json_404s(server: Flask) -> None:
-    assert _client(server).get("/api/v1/no-such-thing").status_code == 404
+    assert new_client(server).get("/api/v1/no-such-thing").status_code == 404
 
 
 def test_token_changes_are_audited(tokens: dict[str, str], committed_db: Engine) -> None:

@@ -5,17 +5,14 @@ the fields, versions and audit records, the preview, the alert actions and the b
 from __future__ import annotations
 
 import datetime as dt
-import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
-from dash._utils import split_callback_id
 from flask import Flask
 from flask.testing import FlaskClient
-from page_data import clear_pages, fire, updates
+from page_data import add_people, dash_app, fire, fire_input, signed_in, updates
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -23,74 +20,28 @@ from app.alerts.definitions import parse_rule
 from app.alerts.engine import evaluate_all
 from app.alerts.store import create_rule, list_alerts, list_rules
 from app.audit import Actor
-from app.auth.users import create_user
 from app.config import Settings
 from app.db.models.alerts import AlertRule, AlertRuleVersion
 from app.db.models.audit import AuditEntry
 from callbacks.alert_form import form_values
 from pages.ids import alert_bell as bell_ids
 from pages.ids import alerts as ids
-from tradedash.web import create_app
 
 pytestmark = pytest.mark.integration
 
-PASSWORD = "alerts-page-password"
 SETUP = Actor("test-setup", "system")
 
 
 @pytest.fixture(scope="module")
 def server(base_settings: Settings, database_url: str) -> Iterator[Flask]:
-    clear_pages()
-    app = create_app(base_settings.model_copy(update={"database_url": database_url}))
-    yield app.server
-    app.server.extensions["tradedash"].close()
-    clear_pages()
+    with dash_app(base_settings.model_copy(update={"database_url": database_url})) as app:
+        yield app.server
 
 
 @pytest.fixture
 def people(server: Flask, committed_db: Engine) -> dict[str, str]:
     """An analyst and an admin (``<role>@alerts.example``)."""
-    with Session(committed_db) as db, db.begin():
-        for role in ("analyst", "admin"):
-            create_user(
-                db, SETUP, email=f"{role}@alerts.example", role=role, password=PASSWORD,
-                display_name=f"{role.title()} Alerts",
-            )  # fmt: skip
-    return {"analyst": "analyst@alerts.example", "admin": "admin@alerts.example"}
-
-
-def _signed_in(server: Flask, email: str) -> FlaskClient:
-    client = server.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.7.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-    page = client.get("/login").get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    form = {"email": email, "password": PASSWORD, "csrf_token": match.group(1)}
-    assert client.post("/login", data=form).status_code == 302
-    return client
-
-
-def _fire(client: FlaskClient, trigger: str, values: dict[str, Any]) -> Any:
-    """POST the callback whose inputs include ``trigger`` (``id.property``), as dash-renderer
-    would; ``values`` maps ``id.property`` to the current value of its inputs and states."""
-    dependencies = orjson.loads(client.get("/_dash-dependencies").get_data())
-    [callback] = [
-        dep
-        for dep in dependencies
-        if trigger in (f"{i['id']}.{i['property']}" for i in dep["inputs"])
-    ]
-
-    def current(items: list[dict[str, str]]) -> list[dict[str, Any]]:
-        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
-
-    body = {
-        "output": callback["output"],
-        "outputs": split_callback_id(callback["output"]),  # type: ignore[no-untyped-call]
-        "inputs": current(callback["inputs"]),
-        "state": current(callback["state"]),
-        "changedPropIds": [trigger],
-    }
-    return client.post("/_dash-update-component", json=body)
+    return add_people(committed_db, ("analyst", "admin"), domain="alerts.example", suffix=" Alerts")
 
 
 def _page(client: FlaskClient) -> str:
@@ -144,7 +95,7 @@ VALID: dict[str, Any] = {
 def test_an_analyst_reads_the_page_but_cannot_fire_the_save_callback(
     server: Flask, people: dict[str, str], committed_db: Engine
 ) -> None:
-    analyst = _signed_in(server, people["analyst"])
+    analyst = signed_in(server, people["analyst"])
     assert analyst.get("/alerts").status_code == 200
     layout = orjson.dumps(orjson.loads(analyst.get("/_dash-layout").get_data())).decode()
     assert '"/alerts"' in layout and bell_ids.BELL in layout
@@ -154,11 +105,11 @@ def test_an_analyst_reads_the_page_but_cannot_fire_the_save_callback(
     assert ids.ALERT_GRID in page and ids.RULE_GRID in page
     assert ids.SAVE not in page and ids.FIELD["name"] not in page
     assert '"editable":false' in page
-    admin_page = _page(_signed_in(server, people["admin"]))
+    admin_page = _page(signed_in(server, people["admin"]))
     assert ids.SAVE in admin_page and ids.FIELD["spec.conditions.3.weight"] in admin_page
     assert '"editable":true' in admin_page
 
-    refused = _fire(analyst, f"{ids.SAVE}.n_clicks", _form(ids.SAVE, **VALID))
+    refused = fire_input(analyst, f"{ids.SAVE}.n_clicks", _form(ids.SAVE, **VALID))
     # require_permission answers "no update" (204) with an empty body: nothing ran.
     assert refused.status_code == 204 and refused.get_data() == b""
     toggle = {
@@ -167,7 +118,7 @@ def test_an_analyst_reads_the_page_but_cannot_fire_the_save_callback(
         ],
         f"{ids.RULE_CHANGES}.data": 0,
     }
-    assert _fire(analyst, f"{ids.RULE_GRID}.cellValueChanged", toggle).status_code == 204
+    assert fire_input(analyst, f"{ids.RULE_GRID}.cellValueChanged", toggle).status_code == 204
     with Session(committed_db) as db:
         assert db.scalar(select(AlertRule.id)) is None
     assert _audit(committed_db, "alert_rule.create") == []
@@ -176,9 +127,9 @@ def test_an_analyst_reads_the_page_but_cannot_fire_the_save_callback(
 def test_an_admin_saving_an_invalid_threshold_sees_messages_next_to_the_fields(
     server: Flask, people: dict[str, str], committed_db: Engine
 ) -> None:
-    admin = _signed_in(server, people["admin"])
+    admin = signed_in(server, people["admin"])
     invalid = VALID | {"name": "", "spec__value": None, "spec__window_s": 5, "labels": "team"}
-    answer = updates(_fire(admin, f"{ids.SAVE}.n_clicks", _form(ids.SAVE, **invalid)))
+    answer = updates(fire_input(admin, f"{ids.SAVE}.n_clicks", _form(ids.SAVE, **invalid)))
     assert _feedback(answer) == {
         "name": "is required",
         "spec.value": "is required",
@@ -198,8 +149,8 @@ def test_an_admin_saving_an_invalid_threshold_sees_messages_next_to_the_fields(
 def test_a_valid_save_stores_version_1_with_an_audit_record_then_version_2(
     server: Flask, people: dict[str, str], committed_db: Engine
 ) -> None:
-    admin = _signed_in(server, people["admin"])
-    answer = updates(_fire(admin, f"{ids.SAVE}.n_clicks", _form(ids.SAVE, **VALID)))
+    admin = signed_in(server, people["admin"])
+    answer = updates(fire_input(admin, f"{ids.SAVE}.n_clicks", _form(ids.SAVE, **VALID)))
     assert answer[f"{ids.FORM_STATUS}.color"] == "success"
     assert answer[f"{ids.FORM_STATUS}.children"] == "Saved 'Reject rate above 10%', version 1."
     assert _feedback(answer) == {}
@@ -216,7 +167,7 @@ def test_a_valid_save_stores_version_1_with_an_audit_record_then_version_2(
     assert created.actor == people["admin"] and created.target == f"alert_rule:{rule_id}"
 
     # The rules table shows it; saving the edited form writes version 2.
-    rows = updates(_fire(admin, f"{ids.RULE_CHANGES}.data", {f"{ids.RULE_CHANGES}.data": 1}))
+    rows = updates(fire_input(admin, f"{ids.RULE_CHANGES}.data", {f"{ids.RULE_CHANGES}.data": 1}))
     [row] = rows[f"{ids.RULE_GRID}.rowData"]
     assert row | {"id": 0} == {
         "id": 0, "name": VALID["name"], "enabled": True, "type": "threshold",
@@ -224,7 +175,7 @@ def test_a_valid_save_stores_version_1_with_an_audit_record_then_version_2(
         "version": 1, "false_positive_rate": "", "status": "ok", "status_note": "",
     }  # fmt: skip
     edited = _form(ids.SAVE, editing=rule_id, **(VALID | {"spec__value": 12}))
-    answer = updates(_fire(admin, f"{ids.SAVE}.n_clicks", edited))
+    answer = updates(fire_input(admin, f"{ids.SAVE}.n_clicks", edited))
     assert answer[f"{ids.FORM_STATUS}.children"].endswith("version 2.")
     with Session(committed_db) as db:
         [rule] = list_rules(db)
@@ -238,14 +189,14 @@ def test_the_admin_toggles_a_rule_off_and_the_form_follows_the_type_and_template
     with Session(committed_db) as db, db.begin():
         rule = create_rule(db, SETUP, parse_rule({"name": "r", "type": "threshold", "spec": {
             "metric": "rejects", "operator": ">", "value": 3}}))  # fmt: skip
-    admin = _signed_in(server, people["admin"])
+    admin = signed_in(server, people["admin"])
     toggle = {
         f"{ids.RULE_GRID}.cellValueChanged": [
             {"colId": "enabled", "value": False, "data": {"id": rule.id}}
         ],
         f"{ids.RULE_CHANGES}.data": 3,
     }
-    answer = updates(_fire(admin, f"{ids.RULE_GRID}.cellValueChanged", toggle))
+    answer = updates(fire_input(admin, f"{ids.RULE_GRID}.cellValueChanged", toggle))
     assert answer[f"{ids.RULE_STATUS}.children"] == "'r' disabled."
     assert answer[f"{ids.RULE_CHANGES}.data"] == 4
     with Session(committed_db) as db:
@@ -253,13 +204,13 @@ def test_the_admin_toggles_a_rule_off_and_the_form_follows_the_type_and_template
     assert len(_audit(committed_db, "alert_rule.disable")) == 1
 
     shown = updates(
-        _fire(admin, f"{ids.FIELD['type']}.value", {f"{ids.FIELD['type']}.value": "composite"})
+        fire_input(admin, f"{ids.FIELD['type']}.value", {f"{ids.FIELD['type']}.value": "composite"})
     )
     visible = {name for name in ids.WRAP if shown[f"{ids.WRAP[name]}.hidden"] is False}
     assert visible == {"spec.conditions", "spec.score_threshold"}
 
     filled = updates(
-        _fire(admin, f"{ids.TEMPLATE}.value", {f"{ids.TEMPLATE}.value": "margin_level_low"})
+        fire_input(admin, f"{ids.TEMPLATE}.value", {f"{ids.TEMPLATE}.value": "margin_level_low"})
     )
     assert filled[f"{ids.FIELD['spec.metric']}.value"] == "margin_level"
     assert filled[f"{ids.FIELD['spec.operator']}.value"] == "<"
@@ -270,8 +221,8 @@ def test_the_admin_toggles_a_rule_off_and_the_form_follows_the_type_and_template
 def test_the_preview_counts_nothing_on_an_empty_history(
     server: Flask, people: dict[str, str], committed_db: Engine
 ) -> None:
-    admin = _signed_in(server, people["admin"])
-    answer = updates(_fire(admin, f"{ids.PREVIEW}.n_clicks", _form(ids.PREVIEW, **VALID)))
+    admin = signed_in(server, people["admin"])
+    answer = updates(fire_input(admin, f"{ids.PREVIEW}.n_clicks", _form(ids.PREVIEW, **VALID)))
     assert answer[f"{ids.PREVIEW_RESULT}.children"] == (
         "Would have fired 0 times in the last 7 days."
     )
@@ -294,12 +245,12 @@ def _raise_alert(engine: Engine, name: str, severity: str, at: dt.datetime) -> i
 def test_the_bell_counts_and_toasts_new_alerts_and_the_desk_acknowledges_them(
     server: Flask, people: dict[str, str], committed_db: Engine
 ) -> None:
-    analyst = _signed_in(server, people["analyst"])
+    analyst = signed_in(server, people["analyst"])
     tick = f"{bell_ids.TICK}.n_intervals"
 
     def poll(seen: int | None, shown: Any = None) -> Any:
         state = {tick: 1, f"{bell_ids.SEEN}.data": seen, f"{bell_ids.SHOWN}.data": shown}
-        return _fire(analyst, tick, state)
+        return fire_input(analyst, tick, state)
 
     quiet = updates(poll(None))
     assert quiet[f"{bell_ids.BELL_COUNT}.hidden"] is True
@@ -319,7 +270,7 @@ def test_the_bell_counts_and_toasts_new_alerts_and_the_desk_acknowledges_them(
     assert rung[f"{bell_ids.SEEN}.data"] == two
 
     # The list groups the two (fired 20 s apart, different rules) as one incident.
-    listed = updates(_fire(analyst, f"{ids.ALERT_TICK}.n_intervals", {
+    listed = updates(fire_input(analyst, f"{ids.ALERT_TICK}.n_intervals", {
         f"{ids.ALERT_TICK}.n_intervals": 1, f"{ids.ALERT_FILTER}.value": "open"}))  # fmt: skip
     rows = listed[f"{ids.ALERT_GRID}.rowData"]
     assert [(r["id"], r["group"], r["state"]) for r in rows] == [
@@ -334,15 +285,15 @@ def test_the_bell_counts_and_toasts_new_alerts_and_the_desk_acknowledges_them(
         f"{ids.SNOOZE_MINUTES}.value": "15",
         f"{ids.ALERT_CHANGES}.data": 0,
     }
-    acked = updates(_fire(analyst, f"{ids.ACKNOWLEDGE}.n_clicks", action))
+    acked = updates(fire_input(analyst, f"{ids.ACKNOWLEDGE}.n_clicks", action))
     assert acked[f"{ids.ALERT_STATUS}.children"] == f"Acknowledged #{one}."
-    snoozed = updates(_fire(analyst, f"{ids.SNOOZE}.n_clicks", action | {
+    snoozed = updates(fire_input(analyst, f"{ids.SNOOZE}.n_clicks", action | {
         f"{ids.ALERT_GRID}.selectedRows": [{"id": two}]}))  # fmt: skip
     assert snoozed[f"{ids.ALERT_STATUS}.children"] == f"Snoozed for 15 min: #{two}."
     too_long = action | {f"{ids.SNOOZE_MINUTES}.value": "90"}
-    refused = updates(_fire(analyst, f"{ids.SNOOZE}.n_clicks", too_long))
+    refused = updates(fire_input(analyst, f"{ids.SNOOZE}.n_clicks", too_long))
     assert refused[f"{ids.ALERT_STATUS}.color"] == "danger"
-    rated = updates(_fire(analyst, f"{ids.FALSE_POSITIVE}.n_clicks", action))
+    rated = updates(fire_input(analyst, f"{ids.FALSE_POSITIVE}.n_clicks", action))
     assert rated[f"{ids.ALERT_STATUS}.children"] == f"Marked as false positives: #{one}."
     with Session(committed_db) as db:
         views = {view.id: view for view in list_alerts(db)}

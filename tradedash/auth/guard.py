@@ -97,7 +97,9 @@ def _is_background_request() -> bool:
         return False
     body = request.get_json(silent=True)
     changed = body.get("changedPropIds") if isinstance(body, dict) else None
-    return bool(changed) and all(
+    if not isinstance(changed, list) or not changed:
+        return False
+    return all(
         isinstance(prop, str) and prop.endswith(BACKGROUND_PROP_SUFFIXES) for prop in changed
     )
 

@@ -1,28 +1,37 @@
-"""`make bench-alerts`: the alert engine under load on this machine.
+"""`make bench-alerts`: the alert engine and its delivery under load on this machine.
 
-1. A fresh database and private topics; 1,000 enabled rules of every type (thresholds,
-   patterns, composites, expressions, anomalies, predictions) over LPs, symbols and the whole
-   flow, plus one canary rule (``failed_orders >= 1`` per LP).
-2. The ingest consumers (one process per core) and the simulator producing live at
-   ``--rate`` events/s (20k by default); the alert evaluator runs in this process.
+1. A fresh database and private topics; a webhook channel pointing at a receiver in this
+   process; 1,000 enabled rules of every type (thresholds, patterns, composites, expressions,
+   anomalies, predictions) over LPs, symbols and the whole flow, plus one canary rule
+   (``failed_orders >= 1`` per LP), all notifying the webhook.
+2. The ingest consumers (one process per core), the simulator producing live at ``--rate``
+   events/s (20k by default), the alert evaluator in a process of its own and a real Celery
+   worker (``tradedash worker``, concurrency 2) on a private queue for the deliveries.
 3. Every ``--canary-every`` seconds the bench sends one rejected order for a new LP and times
-   it from the send to the canary's alert on the ``td:{group}:alerts`` channel (event → state
-   change). Each evaluation pass reports its fetch, evaluation and write times.
+   it from the send to the canary's alert on the ``td:{group}:alerts`` channel (event → firing).
+   Every firing notification is timed from the commit of the evaluator's transaction to the
+   signed webhook's arrival at the receiver (firing → delivered). Each evaluation pass reports
+   its fetch, evaluation and write times.
 
-Prints one JSON line: p50/p99 of event → firing, and per pass the evaluation time of the rules.
+Prints one JSON line: p50/p99 of event → firing and firing → delivered, and per pass the
+evaluation time of the rules.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing as mp
 import os
+import queue
 import random
+import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import numpy as np
@@ -40,7 +49,10 @@ from app.db.migrate import upgrade
 from app.events import ExecutionReport, OrderRouted
 from app.events.codec import encode, key_of
 from app.ingest.store import to_conninfo
+from app.notify import dispatch
+from app.notify.store import save_channel
 from workers.alerts.evaluator import alert_keys, run_evaluator
+from workers.celery_app import create_celery
 from workers.kafka_topics import delete_topics, ensure_topics
 from workers.simulator.messages import SimMessage
 from workers.simulator.producer import EventProducer
@@ -51,6 +63,41 @@ METRICS_BY_SCOPE = {
     "symbol": ("reject_rate", "latency_ms", "slippage_pips", "volume_usd"),
     "global": ("reject_rate", "latency_ms", "attempts"),
 }
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1: the arrival time of every firing notification, by
+    alert id."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[int, float] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                arrived = time.time()
+                payload = orjson.loads(body)
+                if payload.get("transition") == "firing":
+                    receiver.arrivals.setdefault(int(payload["alert"]["event_id"]), arrived)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def rule_mix(count: int, seed: int = 3) -> list[dict[str, Any]]:
@@ -136,16 +183,21 @@ def send(producer: EventProducer, *events: OrderRouted | ExecutionReport) -> Non
     producer.flush()
 
 
-def create_rules(settings: Settings, count: int) -> None:
+def create_rules(settings: Settings, count: int, webhook_url: str) -> None:
     engine = create_engine(settings.database_url)
     with Session(engine) as session:
+        channel = save_channel(
+            session, settings, BENCH, kind="webhook", name="bench webhook",
+            values={"url": webhook_url, "signing_secret": "bench-signing-secret-0123456789"},
+        ).id  # fmt: skip
         for data in rule_mix(count):
-            store.create_rule(session, BENCH, parse_rule(data))
+            store.create_rule(session, BENCH, parse_rule({**data, "channel_ids": [channel]}))
         canary = {
             "name": "canary",
             "type": "pattern",
             "scope": "lp",
             "cooldown_s": 0,
+            "channel_ids": [channel],
             "spec": {"metric": "failed_orders", "count": 1, "window_s": 60},
         }
         store.create_rule(session, BENCH, parse_rule(canary))
@@ -175,26 +227,50 @@ def percentiles(values: list[float]) -> dict[str, float | int]:
     }
 
 
-def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+def _evaluate(settings: Settings, worker_queue: str, stop: Any, passes: Any) -> None:
+    """The evaluator process: deliveries go to the bench's worker queue; each pass is reported
+    with its timings and its notified firings (alert id → commit time)."""
+
+    def on_pass(stats: Any, _batch: float | None) -> None:
+        fired = {
+            change.alert_id: stats.committed_at
+            for change in stats.changes
+            if change.to_state == "firing" and change.notified and change.alert_id
+        }
+        passes.put({"rules": stats.rules, "instances": stats.instances,
+                    "fetch": stats.fetch_ms, "evaluate": stats.evaluate_ms,
+                    "write": stats.write_ms, "fetch_cpu": stats.fetch_cpu_ms,
+                    "evaluate_cpu": stats.evaluate_cpu_ms, "fired": fired})  # fmt: skip
+
+    dispatch.set_dispatcher(dispatch.celery_dispatcher(settings, queue=worker_queue))
+    run_evaluator(settings, stop=stop, on_pass=on_pass)
+
+
+def start_worker(settings: Settings, worker_queue: str) -> subprocess.Popen[bytes]:
+    """A real Celery worker for the deliveries, ready when this returns."""
     cli = [sys.executable, "-m", "tradedash.cli"]
+    worker = subprocess.Popen(
+        [*cli, "worker", "--queues", worker_queue, "--concurrency", "2", "--loglevel", "WARNING"],
+        env=env_for(settings), stdout=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    celery = create_celery(settings)
+    celery.send_task("tradedash.maintenance.ping", queue=worker_queue).get(timeout=120)
+    celery.close()
+    return worker
+
+
+def measure(settings: Settings, args: argparse.Namespace, receiver: Receiver) -> dict[str, Any]:
+    cli = [sys.executable, "-m", "tradedash.cli"]
+    worker_queue = f"bench-alerts-{uuid.uuid4().hex[:6]}"
+    worker = start_worker(settings, worker_queue)
     consumers = subprocess.Popen(
         [*cli, "ingest", "--processes", str(args.processes), "--loglevel", "WARNING"],
         env=env_for(settings), stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    passes: list[dict[str, float]] = []
-    stop = threading.Event()
-
-    def on_pass(stats: Any, _batch: float | None) -> None:
-        passes.append({"rules": stats.rules, "instances": stats.instances,
-                       "fetch": stats.fetch_ms, "evaluate": stats.evaluate_ms,
-                       "write": stats.write_ms})  # fmt: skip
-
-    evaluator = threading.Thread(
-        target=run_evaluator,
-        args=(settings,),
-        kwargs={"stop": stop, "on_pass": on_pass},
-        daemon=True,
-    )
+    spawn = mp.get_context("spawn")
+    stop = spawn.Event()
+    passes: Any = spawn.Queue()
+    evaluator = spawn.Process(target=_evaluate, args=(settings, worker_queue, stop, passes))
     evaluator.start()
     client = redis.Redis.from_url(settings.redis_url)
     toasts = client.pubsub(ignore_subscribe_messages=True)
@@ -204,7 +280,7 @@ def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
         env=env_for(settings), stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        return _timed(settings, args, passes, toasts)
+        return _timed(settings, args, passes, toasts, receiver)
     finally:
         stop.set()
         simulator.terminate()
@@ -212,46 +288,99 @@ def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
         simulator.wait(timeout=60)
         consumers.wait(timeout=60)
         evaluator.join(timeout=60)
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+
+
+def _drain(passes: Any) -> list[dict[str, Any]]:
+    drained = []
+    while True:
+        try:
+            drained.append(passes.get_nowait())
+        except queue.Empty:
+            return drained
+
+
+def _canaries(
+    producer: EventProducer, sent: dict[str, float], lock: threading.Lock,
+    flushes: list[float], deadline: float, every_s: float,
+) -> None:  # fmt: skip
+    """Every ``every_s``, an order for a new LP then its rejection (timed from the send)."""
+    count = 0
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        lp = f"CANARY{count}"
+        count += 1
+        order, reject = canary_events(lp)
+        send(producer, order)
+        time.sleep(0.3)  # the order first, so the rejection finds it
+        with lock:
+            sent[lp] = time.time()
+        send(producer, reject)
+        flushes.append((time.monotonic() - started - 0.3) * 1000)
+        time.sleep(max(0.0, every_s - (time.monotonic() - started)))
 
 
 def _timed(
-    settings: Settings, args: argparse.Namespace, passes: list[dict[str, float]], toasts: Any
-) -> dict[str, Any]:
+    settings: Settings, args: argparse.Namespace, pass_queue: Any, toasts: Any,
+    receiver: Receiver,
+) -> dict[str, Any]:  # fmt: skip
     producer = EventProducer(settings)
     time.sleep(20)  # consumers assigned, the simulator's flow in the rollups
-    passes.clear()
+    _drain(pass_queue)
+    receiver.arrivals.clear()
+    passes: list[dict[str, Any]] = []
     latencies: list[float] = []
     sent: dict[str, float] = {}
+    flushes: list[float] = []
+    lock = threading.Lock()
     deadline = time.monotonic() + args.seconds
-    next_canary = time.monotonic()
-    while time.monotonic() < deadline:
-        if time.monotonic() >= next_canary:
-            lp = f"CANARY{len(sent)}"
-            order, reject = canary_events(lp)
-            send(producer, order)
-            time.sleep(0.3)  # the order first, so the rejection finds it
-            sent[lp] = time.time()
-            send(producer, reject)
-            next_canary = time.monotonic() + args.canary_every
+    canaries = threading.Thread(
+        target=_canaries,
+        args=(producer, sent, lock, flushes, deadline, args.canary_every),
+        daemon=True,
+    )
+    canaries.start()
+    while time.monotonic() < deadline + 5:  # canaries sent at the end get 5 s
         message = toasts.get_message(timeout=0.05)
         if message is not None:
             change = orjson.loads(message["data"])
-            if change["instance"] in sent and change["to"] == "firing":
-                latencies.append((time.time() - sent.pop(change["instance"])) * 1000)
-    evaluation = [p["evaluate"] for p in passes]
+            with lock:
+                fired = change["to"] == "firing" and sent.pop(change["instance"], None)
+            if fired:
+                latencies.append((time.time() - fired) * 1000)
+        passes.extend(_drain(pass_queue))
+    canaries.join()
+    passes.extend(_drain(pass_queue))
+    time.sleep(3)  # the last passes' notifications arrive (later passes are not counted)
+    summary = _summary(args, passes, latencies, len(sent), receiver.arrivals)
+    return {**summary, "canary_send_ms": percentiles(flushes)}
+
+
+def _summary(
+    args: argparse.Namespace, passes: list[dict[str, Any]], latencies: list[float],
+    missed: int, arrivals: dict[int, float],
+) -> dict[str, Any]:  # fmt: skip
+    committed = {alert: at for p in passes for alert, at in p["fired"].items()}
+    delivered = [(arrivals[a] - at) * 1000 for a, at in committed.items() if a in arrivals]
     return {
         "rules": passes[-1]["rules"] if passes else 0,
         "instances_per_pass": int(np.median([p["instances"] for p in passes])) if passes else 0,
         "rate_events_per_s": args.rate,
         "event_to_firing_ms": percentiles(latencies),
-        "canaries_missed": len(sent),
+        "canaries_missed": missed,
+        "firing_to_delivered_ms": percentiles(delivered),
+        "notifications_not_delivered": len(committed) - len(delivered),
         "passes": len(passes),
-        "evaluate_ms_per_pass": percentiles(evaluation),
+        "evaluate_ms_per_pass": percentiles([p["evaluate"] for p in passes]),
+        "evaluate_cpu_ms_per_pass": percentiles([p["evaluate_cpu"] for p in passes]),
         "fetch_ms_per_pass": percentiles([p["fetch"] for p in passes]),
+        "fetch_cpu_ms_per_pass": percentiles([p["fetch_cpu"] for p in passes]),
         "write_ms_per_pass": percentiles([p["write"] for p in passes]),
         "pass_total_ms": percentiles([p["fetch"] + p["evaluate"] + p["write"] for p in passes]),
-        "targets": {"event_to_firing_p99_ms": 2000, "evaluate_ms_per_batch": 100},
-    }
+        "targets": {"event_to_firing_p99_ms": 2000, "firing_to_delivered_p99_ms": 1000,
+                    "evaluate_ms_per_batch": 100},
+    }  # fmt: skip
 
 
 def main() -> None:
@@ -271,12 +400,14 @@ def main() -> None:
     admin = to_conninfo(load_settings().database_url)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE tradedash_bench_alerts_{run}")
+    receiver = Receiver()
     try:
         upgrade(settings)
         ensure_topics(settings)
-        create_rules(settings, args.rules)
-        print(orjson.dumps(measure(settings, args)).decode(), flush=True)
+        create_rules(settings, args.rules, receiver.url)
+        print(orjson.dumps(measure(settings, args, receiver)).decode(), flush=True)
     finally:
+        receiver.stop()
         delete_topics(settings)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS tradedash_bench_alerts_{run} WITH (FORCE)")

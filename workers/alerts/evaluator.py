@@ -25,11 +25,6 @@ from workers.ingest.live import keys as live_keys
 
 log = logging.getLogger(__name__)
 
-TRAILING_S = 2.0
-"""After a batch message, keep evaluating this long ..."""
-TRAILING_INTERVAL_S = 0.25
-"""... at least this often (catches batches whose announcement the throttle held back)."""
-
 
 def alert_keys(group: str) -> dict[str, str]:
     """Redis keys of the alert engine for one consumer group."""
@@ -64,6 +59,7 @@ def run_pass(
         stats = evaluate_all(session, now, hours=hours, fetcher=fetcher)
         if escalations:
             escalate(session, now, hours)
+    stats.committed_at = time.time()
     if client is not None:
         if stats.changes:
             publish_changes(client, settings.consumer_group, stats.changes)
@@ -105,16 +101,11 @@ def run_evaluator(
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(live_keys(settings.consumer_group)["channel"])
     fetcher = Fetcher()
-    last_batch = float("-inf")
     try:
         while not stop.is_set():
-            # The consumers publish at most 10x/s, so a batch stored right after a publish is
-            # announced only with the next one: follow each batch with short trailing passes.
-            trailing = time.monotonic() - last_batch < TRAILING_S
-            timeout = TRAILING_INTERVAL_S if trailing else settings.alerts_idle_interval_s
-            batch_time = _wait_for_batch(pubsub, timeout)
-            if batch_time is not None:
-                last_batch = time.monotonic()
+            # The consumers publish at most 10x/s, and announce a batch the throttle held back
+            # as soon as they go idle, so every stored batch is followed by a message.
+            batch_time = _wait_for_batch(pubsub, settings.alerts_idle_interval_s)
             try:
                 stats = run_pass(engine, settings, fetcher, client)
             except Exception:  # noqa: BLE001 - one bad pass must not stop the evaluator

@@ -149,6 +149,8 @@ class IngestConsumer:
             while not stop.is_set():
                 messages = self.consumer.consume(self.batch_size, self.batch_timeout_s)
                 if not messages:
+                    if self.live is not None:
+                        self.live.idle()  # announce a batch the throttle held back
                     idle = time.monotonic() - self.totals.last_batch_at
                     if idle_exit_s and self.assigned and idle > idle_exit_s:
                         break

@@ -76,6 +76,12 @@ class LivePublisher:
         if now - self._last_publish >= self.min_interval:
             self._flush(now)
 
+    def idle(self) -> None:
+        """The consumer found nothing new: announce what the throttle held back, so readers
+        (the alert evaluator) learn of the last batch now rather than with the next one."""
+        if self._pending or self._lp or self._latest:
+            self._flush(time.monotonic())
+
     def finish(self) -> None:
         """Publish what is pending, with a fresh exposure snapshot (on shutdown)."""
         self._last_exposure = float("-inf")

@@ -32,7 +32,14 @@ from app.db.models.markouts import FillMarkout
 from app.db.models.notifications import NotificationChannel, NotificationDelivery
 from app.db.models.quotes import LpQuoteStats1m, Ohlc1m, QuoteMid1s
 from app.db.models.reports import ExportHistory, ExportRun, ExportSchedule
-from app.db.models.rollups import ExecRollup1m, Exposure1m, PnlDaily
+from app.db.models.rollups import (
+    ExecRollup1d,
+    ExecRollup1h,
+    ExecRollup1hDirty,
+    ExecRollup1m,
+    Exposure1m,
+    PnlDaily,
+)
 from app.db.models.views import SavedView
 
 __all__ = [
@@ -48,6 +55,9 @@ __all__ = [
     "ClientIdentity",
     "ClosedPosition",
     "DeadLetter",
+    "ExecRollup1d",
+    "ExecRollup1h",
+    "ExecRollup1hDirty",
     "ExecRollup1m",
     "Execution",
     "ExportHistory",

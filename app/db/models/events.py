@@ -95,6 +95,7 @@ class Execution(EventKey, Base):
         ),
         Index(None, "order_id"),
         Index(None, "lp", "ts"),
+        Index(None, "ts"),  # drill-down pages in time order
     )
 
     exec_id: Mapped[str]
@@ -167,7 +168,11 @@ class LpStatus(EventKey, Base):
     """``te.lp_status.v1``: a venue's state change or heartbeat (at least every 10 s)."""
 
     __tablename__ = "lp_status"
-    __table_args__ = (one_of("status", LP_STATUSES), Index(None, "lp", "ts"))
+    __table_args__ = (
+        one_of("status", LP_STATUSES),
+        Index(None, "lp", "ts"),
+        Index(None, "lp", "status", "ts"),  # uptime walks the status changes only
+    )
 
     lp: Mapped[str]
     status: Mapped[str]

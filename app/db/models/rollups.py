@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import Integer
+from sqlalchemy import BigInteger, Integer, LargeBinary, Table
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -142,3 +143,70 @@ class PnlDaily(Base):
     """|Σ negative broker_pnl_usd|, a positive amount."""
     net: Mapped[Decimal]
     unconverted: Mapped[int]
+
+
+def _same_columns_as_minutes(name: str) -> Table:
+    table = cast(Table, ExecRollup1m.__table__).to_metadata(Base.metadata, name=name)
+    table.primary_key.name = f"pk_{name}"
+    return table
+
+
+class ExecRollup1h(Base):
+    """``exec_rollup_1m`` summed per UTC hour (``bucket`` = the hour's start), for long windows.
+
+    Derived, not consumer-maintained: :func:`app.db.derived.refresh_exec_rollup_1h` recomputes
+    the hours listed in ``exec_rollup_1h_dirty``. Same columns and meanings as the minute table;
+    the histograms are the minute histograms merged (counts of equal buckets added).
+    """
+
+    __table__ = _same_columns_as_minutes("exec_rollup_1h")
+
+
+class ExecRollup1d(Base):
+    """``exec_rollup_1h`` summed per UTC day (``bucket`` = 00:00 UTC), recomputed with it for
+    the days of the changed hours; same columns as the minute table."""
+
+    __table__ = _same_columns_as_minutes("exec_rollup_1d")
+
+
+class ExecRollup1hDirty(Base):
+    """Hours of ``exec_rollup_1m`` changed since ``exec_rollup_1h`` last recomputed them.
+
+    A row trigger on ``exec_rollup_1m`` adds ``(hour, transaction id)`` on every insert, update
+    or delete, so concurrent writers never wait on each other; readers take a listed hour from
+    the minute table, so the hourly path always gives the minute path's numbers.
+    """
+
+    __tablename__ = "exec_rollup_1h_dirty"
+
+    hour: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    xid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class RuleTrades1d(Base):
+    """One rule's closed positions of one UTC day in close order ``(ts, event_id)``, packed.
+
+    ``close_ts`` holds PostgreSQL's binary timestamps (big-endian int64 µs since 2000-01-01),
+    ``broker_pnl`` and ``broker_pnl_usd`` big-endian float8 (NaN when unconverted), ``trades``
+    values each. Derived from ``positions`` for the rule report (``app.queries.results``);
+    recomputed for the days listed in ``rule_trades_1d_dirty``.
+    """
+
+    __tablename__ = "rule_trades_1d"
+
+    day: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    rule_id: Mapped[str] = mapped_column(primary_key=True)
+    trades: Mapped[int]
+    close_ts: Mapped[bytes] = mapped_column(LargeBinary)
+    broker_pnl: Mapped[bytes] = mapped_column(LargeBinary)
+    broker_pnl_usd: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RuleTrades1dDirty(Base):
+    """UTC days of ``positions`` changed since ``rule_trades_1d`` last recomputed them (a row
+    trigger adds ``(day, transaction id)``); readers take a listed day from ``positions``."""
+
+    __tablename__ = "rule_trades_1d_dirty"
+
+    day: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    xid: Mapped[int] = mapped_column(BigInteger, primary_key=True)

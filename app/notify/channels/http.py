@@ -6,8 +6,21 @@ import base64
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from typing import Any
 
-from app.notify.channels.base import PermanentDeliveryError, RetryableDeliveryError, SentResult
+import orjson
+
+from app.config import Settings
+from app.notify.channels.base import (
+    Delivery,
+    FieldSpec,
+    PermanentDeliveryError,
+    Problems,
+    RetryableDeliveryError,
+    SentResult,
+    url_problem,
+)
+from app.notify.message import AlertNotification, RenderedMessage
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 """Besides these, any 5xx is retried; other 4xx answers are permanent."""
@@ -56,3 +69,42 @@ def post(
     except OSError as exc:
         raise RetryableDeliveryError(f"cannot reach {url}: {exc}") from exc
     return SentResult(status=status, note=answer[:200])
+
+
+def webhook_url_fields(placeholder: str) -> tuple[FieldSpec, ...]:
+    """The one form field of an incoming webhook: its URL, kept as a secret (it carries the
+    token or signature that authorises posting)."""
+    return (FieldSpec("webhook_url", "Incoming webhook URL", secret=True, placeholder=placeholder),)
+
+
+class IncomingWebhookAdapter:
+    """An adapter that POSTs one JSON body to an incoming-webhook URL (Slack, Teams).
+
+    Subclasses set ``kind``, ``label`` and ``fields`` (``webhook_url_fields(...)``) and
+    build the body in ``body``.
+    """
+
+    kind: str
+    label: str
+    fields: tuple[FieldSpec, ...]
+
+    def body(self, notification: AlertNotification, message: RenderedMessage) -> dict[str, Any]:
+        """The JSON body of one message."""
+        raise NotImplementedError
+
+    def validate(self, config: Mapping[str, Any], secrets: Mapping[str, str]) -> dict[str, str]:
+        """The webhook URL must be https."""
+        problems = Problems()
+        problems.require(secrets, self.fields)
+        if secrets.get("webhook_url") and (problem := url_problem(secrets["webhook_url"])):
+            problems.add("webhook_url", problem)
+        return problems.found
+
+    def send(self, settings: Settings, delivery: Delivery) -> SentResult:
+        """One POST of the message."""
+        return post(
+            delivery.secrets["webhook_url"],
+            orjson.dumps(self.body(delivery.notification, delivery.message)),
+            content_type="application/json",
+            timeout_s=settings.notify_http_timeout_s,
+        )

@@ -5,14 +5,9 @@ The webhook URL carries Slack's secret token, so it is stored as a secret.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
-from app.config import Settings
 from app.notify.channels import http
-from app.notify.channels.base import Delivery, FieldSpec, Problems, SentResult, url_problem
 from app.notify.message import AlertNotification, RenderedMessage, facts
 from app.notify.registry import register
 
@@ -43,36 +38,16 @@ def payload(notification: AlertNotification, message: RenderedMessage) -> dict[s
     return {"text": message.summary, "blocks": blocks}
 
 
-class SlackAdapter:
+class SlackAdapter(http.IncomingWebhookAdapter):
     """Posts to a Slack channel through an incoming webhook."""
 
     kind = "slack"
     label = "Slack"
-    fields: tuple[FieldSpec, ...] = (
-        FieldSpec(
-            "webhook_url",
-            "Incoming webhook URL",
-            secret=True,
-            placeholder="https://hooks.slack.com/services/T000/B000/XXXX",
-        ),
-    )
+    fields = http.webhook_url_fields("https://hooks.slack.com/services/T000/B000/XXXX")
 
-    def validate(self, config: Mapping[str, Any], secrets: Mapping[str, str]) -> dict[str, str]:
-        """The webhook URL must be https."""
-        problems = Problems()
-        problems.require(secrets, self.fields)
-        if secrets.get("webhook_url") and (problem := url_problem(secrets["webhook_url"])):
-            problems.add("webhook_url", problem)
-        return problems.found
-
-    def send(self, settings: Settings, delivery: Delivery) -> SentResult:
-        """One POST of the message."""
-        return http.post(
-            delivery.secrets["webhook_url"],
-            orjson.dumps(payload(delivery.notification, delivery.message)),
-            content_type="application/json",
-            timeout_s=settings.notify_http_timeout_s,
-        )
+    def body(self, notification: AlertNotification, message: RenderedMessage) -> dict[str, Any]:
+        """The webhook body (``payload``)."""
+        return payload(notification, message)
 
 
 register(SlackAdapter())

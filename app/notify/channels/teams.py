@@ -5,14 +5,9 @@ The webhook URL carries the signature that authorises posting, so it is stored a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
-from app.config import Settings
 from app.notify.channels import http
-from app.notify.channels.base import Delivery, FieldSpec, Problems, SentResult, url_problem
 from app.notify.message import AlertNotification, RenderedMessage, facts
 from app.notify.registry import register
 
@@ -63,36 +58,16 @@ def payload(notification: AlertNotification, message: RenderedMessage) -> dict[s
     }
 
 
-class TeamsAdapter:
+class TeamsAdapter(http.IncomingWebhookAdapter):
     """Posts an Adaptive Card to a Teams channel."""
 
     kind = "teams"
     label = "Microsoft Teams"
-    fields: tuple[FieldSpec, ...] = (
-        FieldSpec(
-            "webhook_url",
-            "Incoming webhook URL",
-            secret=True,
-            placeholder="https://prod-00.westeurope.logic.azure.com/workflows/...",
-        ),
-    )
+    fields = http.webhook_url_fields("https://prod-00.westeurope.logic.azure.com/workflows/...")
 
-    def validate(self, config: Mapping[str, Any], secrets: Mapping[str, str]) -> dict[str, str]:
-        """The webhook URL must be https."""
-        problems = Problems()
-        problems.require(secrets, self.fields)
-        if secrets.get("webhook_url") and (problem := url_problem(secrets["webhook_url"])):
-            problems.add("webhook_url", problem)
-        return problems.found
-
-    def send(self, settings: Settings, delivery: Delivery) -> SentResult:
-        """One POST of the card."""
-        return http.post(
-            delivery.secrets["webhook_url"],
-            orjson.dumps(payload(delivery.notification, delivery.message)),
-            content_type="application/json",
-            timeout_s=settings.notify_http_timeout_s,
-        )
+    def body(self, notification: AlertNotification, message: RenderedMessage) -> dict[str, Any]:
+        """The webhook body (``payload``)."""
+        return payload(notification, message)
 
 
 register(TeamsAdapter())

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from page_data import PASSWORD, clear_pages, fire, signed_in, updates
+from page_data import PASSWORD, assert_forbidden, dash_app, fire, signed_in, updates
 from sqlalchemy.orm import Session
 
 from app.audit import Actor
@@ -17,7 +17,6 @@ from app.auth.users import create_user
 from app.config import Settings
 from app.db.models.audit import AuditEntry
 from pages.ids import admin_channels as ids
-from tradedash.web import create_app
 
 from .conftest import SIGNING_SECRET
 from .receivers import HttpReceiver
@@ -30,11 +29,8 @@ ANALYST_EMAIL = "channels-analyst@desk.example"
 
 @pytest.fixture(scope="module")
 def server(notify_settings: Settings) -> Iterator[Flask]:
-    clear_pages()
-    app = create_app(notify_settings)
-    yield app.server
-    app.server.extensions["tradedash"].close()
-    clear_pages()
+    with dash_app(notify_settings) as app:
+        yield app.server
 
 
 @pytest.fixture
@@ -52,7 +48,7 @@ def form(**values: Any) -> dict[str, Any]:
 
 
 def test_an_analyst_cannot_open_the_page(server: Flask, people: None) -> None:
-    assert signed_in(server, ANALYST_EMAIL).get("/admin/channels").status_code == 403
+    assert_forbidden(signed_in(server, ANALYST_EMAIL), "/admin/channels")
 
 
 def test_an_admin_sees_a_message_next_to_each_bad_field(server: Flask, people: None) -> None:

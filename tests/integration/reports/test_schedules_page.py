@@ -4,26 +4,23 @@ the run log, and "Send test now" through a real SMTP server."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import page_data
 import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD, add_users, free_port
 from flask import Flask
 from flask.testing import FlaskClient
-from page_data import clear_pages
+from page_data import dash_app, fire_input, updates
 from sqlalchemy.orm import Session
-from test_admin_pages import _fire, _updates
 
 from app.config import Settings
 from app.db.models.reports import ExportRun, ExportSchedule
 from app.mail.catcher import MailCatcher, caught_messages
 from pages.ids import reports_schedules as ids
-from tradedash.web import create_app
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +35,6 @@ def catcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailCatcher]:
 
 @pytest.fixture(scope="module")
 def server(base_settings: Settings, database_url: str, catcher: MailCatcher) -> Iterator[Flask]:
-    clear_pages()
     settings = base_settings.model_copy(
         update={
             "database_url": database_url,
@@ -46,10 +42,8 @@ def server(base_settings: Settings, database_url: str, catcher: MailCatcher) -> 
             "data_dir": catcher.directory.parent,
         }
     )
-    app = create_app(settings)
-    yield app.server
-    app.server.extensions["tradedash"].close()
-    clear_pages()
+    with dash_app(settings) as app:
+        yield app.server
 
 
 @pytest.fixture
@@ -58,14 +52,7 @@ def users(server: Flask, committed_db: sa.Engine) -> dict[str, int]:
 
 
 def signed_in(server: Flask, role: str) -> FlaskClient:
-    client = server.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"10.7.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
-    page = client.get("/login").get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, page
-    form = {"email": f"{role}@desk.example", "password": PASSWORD, "csrf_token": match.group(1)}
-    assert client.post("/login", data=form).status_code == 302
-    return client
+    return page_data.signed_in(server, f"{role}@desk.example", PASSWORD)
 
 
 FORM = {
@@ -93,11 +80,11 @@ def save(
     client: FlaskClient, selected: int | None = None, changes: dict[str, Any] | None = None
 ) -> Any:
     values = {**FORM, **(changes or {}), f"{ids.SELECTED}.data": selected, f"{ids.CHANGES}.data": 0}
-    return _fire(client, f"{ids.SAVE}.n_clicks", {f"{ids.SAVE}.n_clicks": 1, **values})
+    return fire_input(client, f"{ids.SAVE}.n_clicks", {f"{ids.SAVE}.n_clicks": 1, **values})
 
 
 def tables(client: FlaskClient) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    out = _updates(_fire(client, f"{ids.CHANGES}.data", {f"{ids.CHANGES}.data": 1}))
+    out = updates(fire_input(client, f"{ids.CHANGES}.data", {f"{ids.CHANGES}.data": 1}))
     return out[f"{ids.GRID}.rowData"], out[f"{ids.RUNS}.rowData"]
 
 
@@ -105,13 +92,13 @@ def test_a_manager_saves_and_sees_only_their_own_schedules(
     server: Flask, users: dict[str, int], committed_db: sa.Engine
 ) -> None:
     manager = signed_in(server, "manager")
-    out = _updates(save(manager))
+    out = updates(save(manager))
     assert out[f"{ids.STATUS}.color"] == "success"
     assert out[f"{ids.STATUS}.children"].startswith("Saved 'Morning pack': next run ")
     mine = out[f"{ids.SELECTED}.data"]
 
     admin = signed_in(server, "admin")
-    theirs = _updates(save(admin, changes={f"{ids.NAME}.value": "Admin pack"}))[
+    theirs = updates(save(admin, changes={f"{ids.NAME}.value": "Admin pack"}))[
         f"{ids.SELECTED}.data"
     ]
     with Session(committed_db) as db:
@@ -134,27 +121,27 @@ def test_a_manager_saves_and_sees_only_their_own_schedules(
         save(manager, selected=theirs, changes={f"{ids.NAME}.value": "Hijacked"}).status_code == 403
     )
     pick = {f"{ids.GRID}.selectedRows": [{"id": theirs}], f"{ids.NEW}.n_clicks": None}
-    assert _fire(manager, f"{ids.GRID}.selectedRows", pick).status_code == 403
+    assert fire_input(manager, f"{ids.GRID}.selectedRows", pick).status_code == 403
     delete = {f"{ids.DELETE}.n_clicks": 1, f"{ids.SELECTED}.data": theirs}
-    assert _fire(manager, f"{ids.DELETE}.n_clicks", delete).status_code == 403
+    assert fire_input(manager, f"{ids.DELETE}.n_clicks", delete).status_code == 403
     with Session(committed_db) as db:
         assert db.get_one(ExportSchedule, theirs).name == "Admin pack"
 
     # An admin edits anyone's; the owner stays.
     renamed = save(admin, selected=mine, changes={f"{ids.NAME}.value": "Renamed by admin"})
-    assert _updates(renamed)[f"{ids.STATUS}.color"] == "success"
+    assert updates(renamed)[f"{ids.STATUS}.color"] == "success"
     with Session(committed_db) as db:
         schedule = db.get_one(ExportSchedule, mine)
         assert (schedule.name, schedule.owner_id) == ("Renamed by admin", users["manager"])
 
     # An analyst has no schedules at all (the callback refuses: no update).
     analyst = signed_in(server, "analyst")
-    assert _fire(analyst, f"{ids.CHANGES}.data", {f"{ids.CHANGES}.data": 1}).status_code == 204
+    assert fire_input(analyst, f"{ids.CHANGES}.data", {f"{ids.CHANGES}.data": 1}).status_code == 204
 
 
 def test_bad_fields_get_messages_next_to_them(server: Flask, users: dict[str, int]) -> None:
     manager = signed_in(server, "manager")
-    out = _updates(
+    out = updates(
         save(
             manager,
             changes={
@@ -183,10 +170,10 @@ def test_send_test_now_mails_the_requester_and_logs_the_run(
     server: Flask, users: dict[str, int], catcher: MailCatcher, committed_db: sa.Engine
 ) -> None:
     manager = signed_in(server, "manager")
-    mine = _updates(save(manager))[f"{ids.SELECTED}.data"]
+    mine = updates(save(manager))[f"{ids.SELECTED}.data"]
     before = len(caught_messages(catcher.directory))
-    out = _updates(
-        _fire(
+    out = updates(
+        fire_input(
             manager,
             f"{ids.TEST}.n_clicks",
             {f"{ids.TEST}.n_clicks": 1, f"{ids.SELECTED}.data": mine, f"{ids.CHANGES}.data": 3},
@@ -214,18 +201,21 @@ def test_the_mailbox_page_shows_and_downloads_caught_mail(
     from pages.ids import admin_mailbox as mailbox
 
     manager = signed_in(server, "manager")
-    mine = _updates(save(manager))[f"{ids.SELECTED}.data"]
+    mine = updates(save(manager))[f"{ids.SELECTED}.data"]
     test = {f"{ids.TEST}.n_clicks": 1, f"{ids.SELECTED}.data": mine, f"{ids.CHANGES}.data": 1}
     assert (
-        _updates(_fire(manager, f"{ids.TEST}.n_clicks", test))[f"{ids.STATUS}.color"] == "success"
+        updates(fire_input(manager, f"{ids.TEST}.n_clicks", test))[f"{ids.STATUS}.color"]
+        == "success"
     )
 
     admin = signed_in(server, "admin")
-    listed = _updates(_fire(admin, f"{mailbox.REFRESH}.n_clicks", {}))
+    listed = updates(fire_input(admin, f"{mailbox.REFRESH}.n_clicks", {}))
     newest = listed[f"{mailbox.GRID}.rowData"][0]
     assert newest["to"] == "manager@desk.example" and newest["attachments"].endswith(".csv")
-    shown = _updates(
-        _fire(admin, f"{mailbox.GRID}.selectedRows", {f"{mailbox.GRID}.selectedRows": [newest]})
+    shown = updates(
+        fire_input(
+            admin, f"{mailbox.GRID}.selectedRows", {f"{mailbox.GRID}.selectedRows": [newest]}
+        )
     )
     assert "Schedule: Morning pack" in shown[f"{mailbox.BODY}.children"]
     [attachment] = shown[f"{mailbox.ATTACHMENT}.options"]
@@ -234,7 +224,7 @@ def test_the_mailbox_page_shows_and_downloads_caught_mail(
         f"{mailbox.GRID}.selectedRows": [newest],
         f"{mailbox.ATTACHMENT}.value": attachment,
     }
-    download = _updates(_fire(admin, f"{mailbox.DOWNLOAD_ATTACHMENT}.n_clicks", values))
+    download = updates(fire_input(admin, f"{mailbox.DOWNLOAD_ATTACHMENT}.n_clicks", values))
     assert download[f"{mailbox.DOWNLOAD}.data"]["filename"] == attachment
     # A manager may not read the desk's mail.
-    assert _fire(manager, f"{mailbox.REFRESH}.n_clicks", {}).status_code == 204
+    assert fire_input(manager, f"{mailbox.REFRESH}.n_clicks", {}).status_code == 204

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -105,3 +107,40 @@ def test_the_seasonal_baseline_takes_the_same_hour_of_the_previous_weeks() -> No
     assert values[0] == float(first)
     flat = baseline_values(history, at, AnomalySpec("reject_rate", baseline_days=1, seasonal=False))
     assert len(flat) == 24 * 60
+
+
+@pytest.mark.parametrize(
+    "metric",
+    ["attempts", "rejects", "reject_rate", "fill_ratio", "slippage_pips", "latency_ms",
+     "latency_max_ms", "volume_usd", "failed_orders"],
+)  # fmt: skip
+def test_the_live_metric_is_the_grid_formula_on_the_window_sums(metric: str) -> None:
+    # the evaluator's numpy path against the grid's pandas formula, zero attempts included
+    from app.alerts.sources import _exec_metric, _metric_now
+
+    sums = pd.DataFrame(
+        {
+            "attempts": [10.0, 0.0, 4.0],
+            "fills": [8.0, 0.0, 1.0],
+            "rejects": [2.0, 0.0, 3.0],
+            "fill_qty": [8000.0, 0.0, 0.0],
+            "slippage_sum": [-1600.0, 0.0, 0.0],
+            "latency_sum": [250.0, 0.0, 90.0],
+            "latency_max": [80.0, 5.0, 40.0],
+            "notional": [8800.0, 0.0, 1100.0],
+        },
+        index=pd.Index(["LP1", "LP2", "LP3"], name="key"),
+    )
+    wide = {c: pd.DataFrame([sums[c].to_numpy()], columns=sums.index) for c in sums.columns}
+    expected = _exec_metric(metric, wide).iloc[0]
+    pd.testing.assert_series_equal(
+        _metric_now(metric, sums), expected, check_names=False, check_exact=True
+    )
+
+
+def test_reject_rate_now_by_hand() -> None:
+    from app.alerts.sources import _metric_now
+
+    sums = pd.DataFrame({"attempts": [10.0, 0.0], "rejects": [2.0, 0.0]}, index=["LP1", "LP2"])
+    rate = _metric_now("reject_rate", sums).to_dict()
+    assert rate["LP1"] == 20.0 and math.isnan(rate["LP2"])

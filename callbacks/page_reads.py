@@ -1,0 +1,43 @@
+"""What the analytics pages share for a fast first paint: the request's read cache
+(``app.cache``) and the chain that loads the figures below the fold after the main one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import dash
+from dash import Input, Output
+from flask import current_app
+from flask import session as cookie_session
+
+from app.cache import ReadCache
+from app.queries.filters import Filter
+from callbacks.filter_inputs import dimension_values
+from tradedash.auth.csrf import SESSION_KEY
+
+
+def reads() -> ReadCache:
+    """The read cache of this request: per database and signed-in session (its CSRF token,
+    rotated at sign-in), so that only the callbacks of one person's page loads share reads."""
+    resources = current_app.extensions["tradedash"]
+    token = str(cookie_session.get(SESSION_KEY, ""))
+    scope = hashlib.sha256(f"{resources.settings.database_url}|{token}".encode()).hexdigest()
+    return ReadCache(resources.redis, scope[:24], resources.settings.ui_cache_ttl_s)
+
+
+def filter_choices() -> dict[str, list[str]]:
+    """The filter bars' symbols, LPs and rules (``dimension_values``) through the read cache."""
+    now = dt.datetime.now(dt.UTC)
+    days = Filter(start=now - dt.timedelta(days=30), end=now)
+    return reads().read("dimension_values", days, dimension_values)
+
+
+def after_main_figure(app: dash.Dash, main_figure: str, ready: str) -> None:
+    """Set the store ``ready`` whenever ``main_figure`` gets a figure: callbacks that take it
+    as an input run after the main figure, instead of competing with it for the server."""
+    app.clientside_callback(
+        "function(figure) { return Date.now(); }",
+        Output(ready, "data"),
+        Input(main_figure, "figure"),
+    )
