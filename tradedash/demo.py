@@ -127,6 +127,26 @@ def _web_ready(url: str) -> bool:
         return False
 
 
+def _backfill(settings: Settings, children: list[Child], days: int) -> None:
+    """Produce ``days`` of history through Kafka, wait until it is stored, then derive from it."""
+    _run_step(
+        f"backfilling {days} days of history",
+        "simulate",
+        "--backfill-days",
+        str(days),
+        "--skip-if-present",
+        show=True,
+    )
+    print("==> waiting for the consumers to store the history", flush=True)
+    _wait_for_ingest(settings, children)
+    _run_step(
+        "computing candles and daily P/L of the history",
+        "refresh-derived",
+        "--days",
+        str(days + 1),
+    )
+
+
 def run_demo(settings: Settings, *, backfill_days: int, rate: int) -> int:
     """Run the demo; returns the process exit code."""
     log_dir = settings.data_dir / "logs"
@@ -154,22 +174,8 @@ def run_demo(settings: Settings, *, backfill_days: int, rate: int) -> int:
             )
             passwords[email] = password
         children.append(_start("ingest", log_dir, "ingest"))
-        _run_step(
-            f"backfilling {backfill_days} days of history",
-            "simulate",
-            "--backfill-days",
-            str(backfill_days),
-            "--skip-if-present",
-            show=True,
-        )
-        print("==> waiting for the consumers to store the history", flush=True)
-        _wait_for_ingest(settings, children)
-        _run_step(
-            "computing candles and daily P/L of the history",
-            "refresh-derived",
-            "--days",
-            str(backfill_days + 1),
-        )
+        if backfill_days > 0:
+            _backfill(settings, children, backfill_days)
         if not _listening(settings.smtp_host, settings.smtp_port):
             children.append(_start("mail-catcher", log_dir, "mail-catcher"))
             wait_until(
