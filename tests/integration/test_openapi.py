@@ -285,6 +285,7 @@ def test_routing_and_exposure_endpoints(client: FlaskClient) -> None:
         ("/metrics/lp", {"start": "yesterday"}),
         ("/metrics/lp", {"start": WINDOW["end"], "end": WINDOW["start"]}),
         ("/metrics/lp", {"start": "2020-01-01T00:00:00Z", "end": WINDOW["end"]}),
+        ("/metrics/lp", {"end": "0001-01-01T00:00:00Z"}),  # the default window underflows
         ("/metrics/lp", {**WINDOW, "book": "C"}),
         ("/drilldown/executions", {**WINDOW, "page_size": 5000}),
         ("/drilldown/orders", {**WINDOW, "sort": "password"}),

@@ -29,6 +29,11 @@ def filter_from_request() -> Filter:
         )
     except FilterError as exc:
         raise bad_request(str(exc)) from None
+    except OverflowError:
+        # e.g. end=0001-01-01T00:00:00Z: the default 24 h before it is before year 1.
+        raise bad_request(
+            f"end: the default window of {DEFAULT_WINDOW} before it is out of range; give start"
+        ) from None
 
 
 def reject_unstorable_parameters() -> None:
