@@ -5,7 +5,8 @@ executions and their markouts ...). The daily job (``tradedash.retention.enforce
 partition (plain PostgreSQL + pg_partman) or chunk (TimescaleDB, ``drop_chunks``) whose whole
 time range lies before ``now - keep_days``: never row deletes. Classes without a time table
 are reported, not enforced here: ``audit`` (one hash chain; dropping its head would break
-verification) and ``exports`` (files of the exports store, expired by the exports job).
+verification) and ``exports`` (files of the exports store: deleted when ``enforce`` is given
+the folder, their history rows kept).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from app.audit import Actor
 from app.audit.log import record
 from app.db.models.compliance import RetentionPolicy
 from app.db.storage import uses_timescaledb
+from app.exports.expiry import expire_export_files
 
 SEVEN_YEARS = 7 * 365 + 2
 
@@ -146,8 +149,11 @@ class Enforcement:
     skipped: dict[str, str]
 
 
-def enforce(conn: Connection, now: dt.datetime | None = None) -> Enforcement:
-    """Drop the partitions/chunks older than each policy (the caller's transaction)."""
+def enforce(
+    conn: Connection, now: dt.datetime | None = None, *, exports_dir: Path | None = None
+) -> Enforcement:
+    """Drop the partitions/chunks older than each policy (the caller's transaction); with
+    ``exports_dir``, also delete export files older than the ``exports`` policy."""
     now = now or dt.datetime.now(dt.UTC)
     rows = conn.execute(text("SELECT data_class, keep_days FROM retention_policies")).all()
     keep: dict[str, int] = {str(name): int(days) for name, days in rows}
@@ -156,6 +162,9 @@ def enforce(conn: Connection, now: dt.datetime | None = None) -> Enforcement:
     skipped: dict[str, str] = {}
     for name, data_class in DATA_CLASSES.items():
         days = int(keep.get(name, data_class.default_days))
+        if name == "exports" and exports_dir is not None:
+            dropped[name] = expire_export_files(conn, exports_dir, days, now)
+            continue
         if not data_class.tables:
             skipped[name] = "no time table: not expired by this job"
             continue

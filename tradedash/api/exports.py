@@ -143,7 +143,12 @@ def job_file(job_id: int, *, name: str, user_id: int | None, role: str | None) -
     if job is None or not may_download(job, name=name, user_id=user_id, role=role):
         raise ApiError(404, "not_found", f"no export job {job_id} of yours")
     if job.status != "succeeded" or not job.storage_path or not Path(job.storage_path).is_file():
-        raise ApiError(409, "not_ready", f"export job {job_id} is {job.status}, no file yet")
+        raise ApiError(
+            409,
+            "not_ready",
+            f"export job {job_id} is {job.status}: no file (not finished yet, or expired under "
+            "the exports retention policy)",
+        )
     media = {
         "csv": "text/csv",
         "json": "application/json",

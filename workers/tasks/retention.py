@@ -19,4 +19,4 @@ def enforce() -> dict[str, list[str]]:
     from app.compliance.retention import enforce as enforce_policies
 
     with context.engine().begin() as conn:
-        return enforce_policies(conn).dropped
+        return enforce_policies(conn, exports_dir=context.settings().exports_path).dropped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, Engine, text
@@ -81,3 +82,46 @@ def test_an_admin_change_is_audited_and_used_by_the_next_run(committed_db: Engin
     assert audit["after"] == 40 and audit["before"] in (90, None)
     with Session(committed_db) as db, db.begin():
         set_policy(db, ADMIN, "lp_status", 90, updated_by=None)
+
+
+def _export_job(conn: Connection, created: dt.datetime, path: Path) -> int:
+    path.write_bytes(b"symbol,qty\nEURUSD,1\n")
+    job_id = conn.execute(
+        text(
+            "INSERT INTO export_jobs (actor, role, dataset, format, status, storage_path, "
+            "created_at) VALUES ('a@desk.example', 'analyst', 'orders', 'csv', 'succeeded', "
+            ":path, :created) RETURNING id"
+        ),
+        {"path": str(path), "created": created},
+    ).scalar_one()
+    conn.execute(
+        text(
+            "INSERT INTO export_history (report, format, file_name, size_bytes, sha256, "
+            "storage_path, job_id) VALUES ('orders', 'csv', :name, 21, 'x', :path, :job)"
+        ),
+        {"name": path.name, "path": str(path), "job": job_id},
+    )
+    return int(job_id)
+
+
+def test_export_files_older_than_the_policy_are_deleted_and_their_record_kept(
+    db: Connection, tmp_path: Path
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    outside = tmp_path / "not-an-export.csv"
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    old = _export_job(db, now - dt.timedelta(days=366), exports / "old.csv")
+    young = _export_job(db, now - dt.timedelta(days=364), exports / "young.csv")
+    stray = _export_job(db, now - dt.timedelta(days=400), outside)  # never outside the folder
+
+    result = enforce(db, now, exports_dir=exports)
+
+    assert result.dropped["exports"] == ["old.csv"]
+    assert not (exports / "old.csv").exists()
+    assert (exports / "young.csv").exists() and outside.exists()
+    paths = dict(db.execute(text("SELECT id, storage_path FROM export_jobs")).all())
+    assert paths[old] is None and paths[young] is not None and paths[stray] is None
+    history = db.execute(text("SELECT count(*) FROM export_history")).scalar_one()
+    assert history == 3  # the record of each export stays
+    assert "exports" not in result.skipped
