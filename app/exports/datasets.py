@@ -17,7 +17,12 @@ import sqlalchemy as sa
 
 from app.auth.permissions import Permission
 from app.db.models.events import REJECT_REASONS
-from app.queries.drilldown import _ATTEMPTS_OF_ORDER, EXECUTION_COLUMNS, ORDER_COLUMNS
+from app.queries.drilldown import (
+    ATTEMPTS_OF_ORDER,
+    EXECUTION_COLUMNS,
+    ORDER_COLUMNS,
+    ORDER_DIMENSIONS,
+)
 from app.queries.execution import lp_scorecard
 from app.queries.exposure import exposure_now
 from app.queries.filters import Filter, where
@@ -135,10 +140,7 @@ def executions_scope(f: Filter) -> SqlScope:
         f,
         time="e.ts",
         lp="e.lp",
-        symbol="o.symbol",
-        book="o.book",
-        rule_id="o.rule_id",
-        segment="o.client_segment",
+        **ORDER_DIMENSIONS,
     )
     return SqlScope(_EXECUTIONS_SQL, scope, f.sql_params(), "e.ts, e.event_id", "e.ts")
 
@@ -161,12 +163,9 @@ def orders_scope(f: Filter) -> SqlScope:
         f,
         time="o.ts",
         lp="coalesce(o.lp, 'INTERNAL')",
-        symbol="o.symbol",
-        book="o.book",
-        rule_id="o.rule_id",
-        segment="o.client_segment",
+        **ORDER_DIMENSIONS,
     )
-    body = f"FROM orders o {_ATTEMPTS_OF_ORDER}"
+    body = f"FROM orders o {ATTEMPTS_OF_ORDER}"
     return SqlScope(body, scope, f.sql_params(), "o.ts, o.event_id", "o.ts")
 
 

@@ -102,6 +102,14 @@ _ATTEMPTS_OF_ORDER = """LEFT JOIN LATERAL (
       AND e.ts >= CAST(:start AS timestamptz) - INTERVAL '1 hour'
       AND e.ts < CAST(:end AS timestamptz) + INTERVAL '1 day') x ON true"""
 ATTEMPTS_OF_ORDER = _ATTEMPTS_OF_ORDER
+
+ORDER_DIMENSIONS = {
+    "symbol": "o.symbol",
+    "book": "o.book",
+    "rule_id": "o.rule_id",
+    "segment": "o.client_segment",
+}
+"""The filter dimensions an order ``o`` carries, as keyword arguments of :func:`where`."""
 """The outcome of each order ``o`` in ``[:start, :end)`` (a LATERAL join; exports use it)."""
 
 
@@ -164,10 +172,7 @@ def executions_page(
         f,
         time="e.ts",
         lp="e.lp",
-        symbol="o.symbol",
-        book="o.book",
-        rule_id="o.rule_id",
-        segment="o.client_segment",
+        **ORDER_DIMENSIONS,
     )
     body = f"FROM executions e {_ORDER_OF_EXECUTION} WHERE {scope}"
     own_scope = dataclasses.replace(f, symbols=(), books=(), rule_ids=(), segments=())
@@ -175,10 +180,7 @@ def executions_page(
     order_scope = where(
         dataclasses.replace(f, lps=()),
         time="e.ts",
-        symbol="o.symbol",
-        book="o.book",
-        rule_id="o.rule_id",
-        segment="o.client_segment",
+        **ORDER_DIMENSIONS,
     )
     count_body = f"FROM executions e WHERE {own} AND {_HAS_ORDER.format(order_scope=order_scope)}"
     return _page(
@@ -197,10 +199,7 @@ def orders_page(
         f,
         time="o.ts",
         lp="coalesce(o.lp, 'INTERNAL')",
-        symbol="o.symbol",
-        book="o.book",
-        rule_id="o.rule_id",
-        segment="o.client_segment",
+        **ORDER_DIMENSIONS,
     )
     body = f"FROM orders o {_ATTEMPTS_OF_ORDER} WHERE {scope}"
     count_body = f"FROM orders o WHERE {scope}"  # one outcome row per order
