@@ -1,0 +1,23 @@
+"""Reserved slot (no schema change yet).
+
+Revision ID: a1e7c3700009
+Revises: a1e7c3700008
+Create Date: 2026-11-24 13:80:00+00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "a1e7c3700009"
+down_revision: str | Sequence[str] | None = "a1e7c3700008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
