@@ -1,5 +1,6 @@
 """Report schedules: list, edit, delete and test-send schedules (``app.reports.store``,
-``app.reports.runs``) and show the run log.
+``app.reports.runs``) and show the run log. The S3 secret access key is write-only: the form
+never gets it back, only whether one is stored.
 
 Ownership is checked on every call, not only by what the page shows: a manager who posts the id
 of someone else's schedule gets 403 (``ScheduleForbidden``), an analyst gets nothing.
@@ -18,7 +19,7 @@ from dash import Input, Output, State, ctx, no_update
 from flask import abort, current_app
 
 from app.auth.permissions import Permission
-from app.db.models.reports import ExportRun, ExportSchedule
+from app.db.models.reports import ExportRun, ExportRunDelivery, ExportSchedule, ReportS3Target
 from app.reports.kinds import KINDS, kind_names
 from app.reports.runs import execute_run, queue_test_run
 from app.reports.schedules import ScheduleInvalid, describe, next_runs, validate_schedule
@@ -29,7 +30,9 @@ from app.reports.store import (
     delete_schedule,
     get_schedule,
     list_schedules,
+    run_deliveries,
     run_log,
+    s3_target,
     save_schedule,
 )
 from callbacks import status_outputs, transaction
@@ -57,6 +60,13 @@ FORM_INPUTS = {
     "working_timeout_s": State(ids.TIMEOUT, "value"),
     "enabled": State(ids.ENABLED, "value"),
     "webhook_url": State(ids.WEBHOOK, "value"),
+    "s3_enabled": State(ids.S3_ENABLED, "value"),
+    "s3_endpoint_url": State(ids.S3_ENDPOINT, "value"),
+    "s3_region": State(ids.S3_REGION, "value"),
+    "s3_bucket": State(ids.S3_BUCKET, "value"),
+    "s3_prefix": State(ids.S3_PREFIX, "value"),
+    "s3_access_key_id": State(ids.S3_ACCESS_KEY, "value"),
+    "s3_secret_access_key": State(ids.S3_SECRET, "value"),
 }
 FIELD_CONTROLS = {
     "name": ids.NAME,
@@ -71,7 +81,15 @@ FIELD_CONTROLS = {
     "currency": ids.CURRENCY,
     "working_timeout_s": ids.TIMEOUT,
     "webhook_url": ids.WEBHOOK,
+    "s3_endpoint_url": ids.S3_ENDPOINT,
+    "s3_region": ids.S3_REGION,
+    "s3_bucket": ids.S3_BUCKET,
+    "s3_prefix": ids.S3_PREFIX,
+    "s3_access_key_id": ids.S3_ACCESS_KEY,
+    "s3_secret_access_key": ids.S3_SECRET,
 }
+SECRET_SET = "Secret access key: set. Leave the field empty to keep it, or type one to replace it."
+SECRET_NOT_SET = "Secret access key: not set."
 
 
 def caller() -> Caller:
@@ -116,8 +134,23 @@ def schedule_rows(rows: list[tuple[ExportSchedule, str]], zone: str) -> list[dic
     ]
 
 
-def run_rows(runs: list[ExportRun], names: dict[int, str], zone: str) -> list[dict[str, Any]]:
+def delivered_text(targets: dict[str, ExportRunDelivery]) -> str:
+    """``e-mail ok, s3 failed`` for a run's delivery outcomes."""
+    names = {"email": "e-mail", "s3": "S3"}
+    return ", ".join(
+        f"{names.get(t, t)} {'ok' if d.status == 'succeeded' else 'failed'}"
+        for t, d in sorted(targets.items())
+    )
+
+
+def run_rows(
+    runs: list[ExportRun],
+    names: dict[int, str],
+    zone: str,
+    deliveries: dict[int, dict[str, ExportRunDelivery]] | None = None,
+) -> list[dict[str, Any]]:
     """The run log table."""
+    outcomes = deliveries or {}
     return [
         {
             "id": r.id,
@@ -131,10 +164,17 @@ def run_rows(runs: list[ExportRun], names: dict[int, str], zone: str) -> list[di
             "recipients": ", ".join(r.recipients),
             "attachment": r.attachment_name or "",
             "sha256": r.attachment_sha256 or "",
+            "delivered": delivered_text(outcomes.get(r.id, {})),
+            "s3_object": _s3_object(outcomes.get(r.id, {})),
             "error": r.error or "",
         }
         for r in runs
     ]
+
+
+def _s3_object(targets: dict[str, ExportRunDelivery]) -> str:
+    upload = targets.get("s3")
+    return upload.location or "" if upload is not None and upload.status == "succeeded" else ""
 
 
 def split(value: str | None) -> list[str]:
@@ -152,18 +192,37 @@ def form_of(values: dict[str, Any]) -> dict[str, Any]:
         "rule_ids": split(values.get("rules")),
     }
     form["enabled"] = bool(values.get("enabled"))
+    form["s3_enabled"] = bool(values.get("s3_enabled"))
     return form
 
 
-def form_values(schedule: ExportSchedule | None) -> dict[str, Any]:
-    """The form filled from ``schedule`` (defaults for a new one)."""
+def s3_form_values(target: ReportS3Target | None) -> dict[str, Any]:
+    """The S3 fields filled from ``target``; the secret field is always left empty."""
+    if target is None:
+        return {"s3_enabled": False, "s3_endpoint_url": "", "s3_region": "", "s3_bucket": "",
+                "s3_prefix": "", "s3_access_key_id": "", "s3_secret_access_key": ""}  # fmt: skip
+    return {
+        "s3_enabled": True,
+        "s3_endpoint_url": target.endpoint_url,
+        "s3_region": target.region,
+        "s3_bucket": target.bucket,
+        "s3_prefix": target.key_prefix,
+        "s3_access_key_id": target.access_key_id,
+        "s3_secret_access_key": "",
+    }
+
+
+def form_values(
+    schedule: ExportSchedule | None, target: ReportS3Target | None = None
+) -> dict[str, Any]:
+    """The form filled from ``schedule`` and its S3 target (defaults for a new one)."""
     if schedule is None:
         return {
             "name": "", "kind": "daily_desk", "format": "pdf", "preset": "daily",
             "time": "07:00", "weekday": "mon", "day": 1, "cron": "",
             "timezone": current_timezone(), "recipients": "", "symbols": "", "lps": "",
             "books": [], "rules": "", "currency": "USD", "working_timeout_s": "900",
-            "enabled": True, "webhook_url": "",
+            "enabled": True, "webhook_url": "", **s3_form_values(None),
         }  # fmt: skip
     minute, hour, day, _month, weekday = schedule.cron.split(" ")
     filters = schedule.filters
@@ -186,6 +245,7 @@ def form_values(schedule: ExportSchedule | None) -> dict[str, Any]:
         "working_timeout_s": str(schedule.working_timeout_s),
         "enabled": schedule.enabled,
         "webhook_url": str((schedule.params or {}).get("webhook_url") or ""),
+        **s3_form_values(target),
     }
 
 
@@ -202,19 +262,35 @@ def _status(message: str, color: str) -> dict[str, Any]:
     return {"status": message, "status_color": color, "status_open": True}
 
 
+def _has_stored_secret(selected: int | None) -> bool:
+    if selected is None:
+        return False
+    with owned(), transaction() as db:
+        get_schedule(db, caller(), selected)
+        return s3_target(db, selected) is not None
+
+
 def save(values: dict[str, Any], selected: int | None) -> dict[str, Any]:
     """Validate and save the form; the outputs of the Save button."""
+    stored_secret = _has_stored_secret(selected)
     try:
-        spec = validate_schedule(form_of(values), kind_names(caller().role))
+        spec = validate_schedule(
+            form_of(values), kind_names(caller().role), stored_s3_secret=stored_secret
+        )
     except ScheduleInvalid as invalid:
         return {
             **feedback_outputs(invalid.problems),
             **_status("Nothing was saved: correct the marked fields.", "danger"),
             "changes": no_update,
             "selected": no_update,
+            "secret": no_update,
+            "secret_state": no_update,
         }
+    settings = current_app.extensions["tradedash"].settings
     with owned(), transaction() as db:
-        saved = save_schedule(db, current_actor(), caller(), spec, schedule_id=selected)
+        saved = save_schedule(
+            db, current_actor(), caller(), spec, schedule_id=selected, settings=settings
+        )
         message = f"Saved '{saved.name}': next run {local(saved.next_run_at, current_timezone())}."
         saved_id = saved.id
     return {
@@ -222,6 +298,8 @@ def save(values: dict[str, Any], selected: int | None) -> dict[str, Any]:
         **_status(message, "success"),
         "changes": 1,
         "selected": saved_id,
+        "secret": "",
+        "secret_state": SECRET_SET if spec.s3 is not None else "",
     }
 
 
@@ -239,7 +317,10 @@ def test_send(selected: int | None) -> tuple[str, str]:
     resources = current_app.extensions["tradedash"]
     outcome = execute_run(resources.engine, resources.settings, run_id, retries=False)
     if outcome.status == "succeeded":
-        return f"Test report sent to {principal.name} (run {run_id}).", "success"
+        with transaction() as db:
+            upload = run_deliveries(db, [run_id]).get(run_id, {}).get("s3")
+            uploaded = f" and uploaded to {upload.location}" if upload is not None else ""
+        return f"Test report sent to {principal.name}{uploaded} (run {run_id}).", "success"
     return f"The test send failed (run {run_id}): {outcome.error}", "danger"
 
 
@@ -269,7 +350,8 @@ def register(app: dash.Dash) -> None:
             schedules = list_schedules(db, caller())
             runs = run_log(db, caller())
             names = {s.id: s.name for s, _ in schedules}
-            return schedule_rows(schedules, zone), run_rows(runs, names, zone)
+            outcomes = run_deliveries(db, [r.id for r in runs])
+            return schedule_rows(schedules, zone), run_rows(runs, names, zone, outcomes)
 
     form_outputs = {
         name: Output(state.component_id, "value") for name, state in FORM_INPUTS.items()
@@ -280,6 +362,7 @@ def register(app: dash.Dash) -> None:
             "form": form_outputs,
             "selected": Output(ids.SELECTED, "data"),
             "title": Output(ids.FORM_TITLE, "children"),
+            "secret_state": Output(ids.S3_SECRET_STATE, "children"),
         },
         inputs={"rows": Input(ids.GRID, "selectedRows"), "_new": Input(ids.NEW, "n_clicks")},
         prevent_initial_call=True,
@@ -287,12 +370,17 @@ def register(app: dash.Dash) -> None:
     @require_permission(Permission.SCHEDULE_OWN_REPORTS)
     def on_pick(rows: list[dict[str, Any]] | None, _new: int | None) -> dict[str, Any]:
         if ctx.triggered_id == ids.NEW or not rows:
-            return {"form": form_values(None), "selected": None, "title": "New schedule"}
+            new = form_values(None)
+            return {"form": new, "selected": None, "title": "New schedule", "secret_state": ""}
         with owned(), transaction() as db:
             schedule = get_schedule(db, caller(), int(rows[0]["id"]))
-            values = form_values(schedule)
+            target = s3_target(db, schedule.id)
+            values = form_values(schedule, target)
             title = f"Editing #{schedule.id}"
-            return {"form": values, "selected": schedule.id, "title": title}
+            state = SECRET_SET if target is not None else SECRET_NOT_SET
+            return {
+                "form": values, "selected": schedule.id, "title": title, "secret_state": state
+            }  # fmt: skip
 
     feedback = {}
     for name in ids.FIELDS:
@@ -307,6 +395,8 @@ def register(app: dash.Dash) -> None:
             "status_open": Output(ids.STATUS, "is_open"),
             "changes": Output(ids.CHANGES, "data", allow_duplicate=True),
             "selected": Output(ids.SELECTED, "data", allow_duplicate=True),
+            "secret": Output(ids.S3_SECRET, "value", allow_duplicate=True),
+            "secret_state": Output(ids.S3_SECRET_STATE, "children", allow_duplicate=True),
         },
         inputs={
             "_clicks": Input(ids.SAVE, "n_clicks"),

@@ -1,6 +1,6 @@
 """Report schedules: e-mailed PDF, Excel or CSV reports on a preset or cron timetable in a
-chosen timezone, with a test send and the run log. Managers manage their own schedules,
-admins anyone's (enforced in the callbacks)."""
+chosen timezone, optionally also uploaded to an S3-compatible bucket, with a test send and the
+run log. Managers manage their own schedules, admins anyone's (enforced in the callbacks)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,15 @@ RUN_COLUMNS = [
     {"field": "recipients", "headerName": "Recipients", "flex": 3},
     {"field": "attachment", "headerName": "Attachment", "flex": 2},
     {"field": "sha256", "headerName": "SHA-256", "flex": 2},
+    {"field": "delivered", "headerName": "Delivered", "flex": 2},
+    {"field": "s3_object", "headerName": "S3 object", "flex": 3},
     {"field": "error", "headerName": "Error", "flex": 3},
 ]
+PREFIX_HINT = (
+    "Object key = prefix + file name. Placeholders: {schedule}, {schedule_id}, {run_id}, "
+    "{kind}, {format}, {trigger}, {date} and {period_start} (optionally with a format such as "
+    "{date:%Y/%m/%d}; %Y %m %d %H %M %S %j %V %G %u only)."
+)
 POPULAR_ZONES = ("UTC", "Europe/London", "America/New_York", "Asia/Tokyo", "Europe/Berlin")
 
 
@@ -98,6 +105,54 @@ def _timing() -> list[object]:
                 html.Option(value=z) for z in (*POPULAR_ZONES, *sorted(available_timezones()))
             ],
         ),
+    ]
+
+
+def _s3_target() -> list[object]:
+    return [
+        html.H6("S3 delivery (optional)", className="text-muted mt-2"),
+        dbc.Switch(id=ids.S3_ENABLED, label="Also upload to an S3 bucket", value=False),
+        field(
+            "Endpoint URL",
+            dbc.Input(id=ids.S3_ENDPOINT, placeholder="empty = AWS; https://minio.example:9000"),
+            ids.feedback("s3_endpoint_url"),
+        ),
+        dbc.Row(
+            [
+                dbc.Col(
+                    field(
+                        "Region",
+                        dbc.Input(id=ids.S3_REGION, placeholder="us-east-1"),
+                        ids.feedback("s3_region"),
+                    )
+                ),
+                dbc.Col(
+                    field(
+                        "Bucket",
+                        dbc.Input(id=ids.S3_BUCKET, placeholder="desk-reports"),
+                        ids.feedback("s3_bucket"),
+                    )
+                ),
+            ]
+        ),
+        field(
+            "Key prefix",
+            dbc.Input(id=ids.S3_PREFIX, placeholder="reports/{schedule}/{date:%Y/%m/%d}/"),
+            ids.feedback("s3_prefix"),
+            hint=PREFIX_HINT,
+        ),
+        field(
+            "Access key id",
+            dbc.Input(id=ids.S3_ACCESS_KEY, autocomplete="off"),
+            ids.feedback("s3_access_key_id"),
+        ),
+        field(
+            "Secret access key",
+            dbc.Input(id=ids.S3_SECRET, type="password", autocomplete="new-password"),
+            ids.feedback("s3_secret_access_key"),
+            hint="Stored encrypted and never shown again.",
+        ),
+        html.Div(id=ids.S3_SECRET_STATE, className="small text-muted mb-3"),
     ]
 
 
@@ -161,6 +216,7 @@ def _form() -> dbc.Card:
                 ids.feedback("webhook_url"),
                 hint="Gets a JSON POST signed with HMAC-SHA256 after each run.",
             ),
+            *_s3_target(),
             dbc.Switch(id=ids.ENABLED, label="Enabled", value=True, className="mb-3"),
             html.Div(id=ids.NEXT_RUNS, className="small text-muted mb-3"),
             dbc.ButtonGroup(
@@ -182,7 +238,8 @@ def layout(**_query: str) -> html.Div:
         [
             page_header(
                 "Report schedules",
-                "E-mailed reports on a timetable in your timezone. A test send goes to you only.",
+                "E-mailed reports on a timetable in your timezone, optionally uploaded to S3. "
+                "A test send goes to you only.",
             ),
             dcc.Store(id=ids.CHANGES, data=0),
             dcc.Store(id=ids.SELECTED, data=None),

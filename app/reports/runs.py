@@ -1,17 +1,21 @@
-"""Executing one run: build the report, e-mail it, and write the outcome to the run log.
+"""Executing one run: build the report, deliver it (e-mail, and the schedule's S3 bucket if
+it has one), and write the outcome to the run log.
 
 Each state change (running, succeeded, re-queued for a retry, failed) is its own short
-transaction with an audit row; the report is built and sent outside any transaction. A send the
-SMTP server refuses or cannot take is retried with exponential backoff (:func:`retry_delay`)
-up to ``MAX_ATTEMPTS``; then the run fails. A schedule whose runs fail
-``FAILURE_ALERT_AFTER`` times in a row e-mails its owner once, until a run succeeds again.
+transaction with an audit row; the report is built and delivered outside any transaction. Each
+target's outcome is logged on its own (``app.reports.deliveries``). A send the SMTP server
+refuses or cannot take, or an upload the bucket refuses, is retried with exponential backoff
+(:func:`retry_delay`) up to ``MAX_ATTEMPTS``, redoing only the targets not yet delivered; then
+the run fails. A schedule whose runs fail ``FAILURE_ALERT_AFTER`` times in a row e-mails its
+owner once, until a run succeeds again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -23,12 +27,22 @@ from sqlalchemy.orm import Session
 from app.audit import Actor, record
 from app.config import Settings
 from app.db.models.auth import User
-from app.db.models.reports import ExportRun, ExportSchedule
+from app.db.models.reports import ExportRun, ExportSchedule, ReportS3Target
 from app.mail.smtp import MailDeliveryError, build_message, send
 from app.queries.filters import Filter
 from app.reports.build import ReportFile, build_report
+from app.reports.deliveries import (
+    DeliveryResult,
+    S3Plan,
+    Target,
+    delivered_targets,
+    record_delivery,
+    upload_to_s3,
+)
 from app.reports.kinds import KINDS
 from app.reports.pdf import ChartRenderer, local_text
+from app.reports.s3_keys import KeyContext
+from app.reports.s3_upload import S3UploadError
 from app.reports.scheduler import SCHEDULER, needs_failure_alert
 from app.reports.webhook import post_completion
 
@@ -70,6 +84,15 @@ class RunPlan:
     """The time whose previous day/week/month the report covers (the slot, or now for tests)."""
     scheduled_for: dt.datetime | None = None
     webhook_url: str = ""
+    s3: S3Plan | None = None
+    delivered: frozenset[str] = field(default_factory=frozenset)
+    """Targets an earlier attempt of this run already delivered to (not redone)."""
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        """Where this run's file goes and has not gone yet."""
+        wanted: tuple[Target, ...] = ("email", "s3") if self.s3 is not None else ("email",)
+        return tuple(t for t in wanted if t not in self.delivered)
 
 
 def retry_delay(attempt: int) -> int:
@@ -124,6 +147,7 @@ def _start(session: Session, run_id: int, attempt: int, now: dt.datetime) -> Run
         return None  # finished, or failed as stuck: a late duplicate delivery does nothing
     run.status, run.attempt, run.started_at = "running", attempt, now
     record(session, SCHEDULER, "report_run.start", f"export_run:{run.id}", {"attempt": attempt})
+    s3 = session.get(ReportS3Target, schedule.id)
     return RunPlan(
         run_id=run.id,
         schedule_id=schedule.id,
@@ -138,6 +162,8 @@ def _start(session: Session, run_id: int, attempt: int, now: dt.datetime) -> Run
         reference=run.scheduled_for if run.scheduled_for is not None else now,
         scheduled_for=run.scheduled_for,
         webhook_url=str((schedule.params or {}).get("webhook_url") or ""),
+        s3=S3Plan.of(s3) if s3 is not None else None,
+        delivered=delivered_targets(session, run.id),
     )
 
 
@@ -178,7 +204,7 @@ def execute_run(
     renderer: ChartRenderer | None = None,
     retries: bool = True,
 ) -> RunOutcome:
-    """Run ``run_id`` once (attempt ``attempt``): build, send, log; says whether to retry
+    """Run ``run_id`` once (attempt ``attempt``): build, deliver, log; says whether to retry
     (never with ``retries=False``: a test send reports its error at once)."""
     started = now or dt.datetime.now(dt.UTC)
     with Session(engine) as session, session.begin():
@@ -191,20 +217,72 @@ def execute_run(
             engine, settings, plan.kind, flt, fmt=plan.format, tz=plan.timezone,  # type: ignore[arg-type]
             currency=plan.currency, renderer=renderer, now=started,
         )  # fmt: skip
-        send(settings, report_message(settings, plan, report, flt))
-    except MailDeliveryError as error:
-        if retries and attempt < MAX_ATTEMPTS:
-            delay = retry_delay(attempt)
-            _requeue(engine, plan, attempt, str(error), now or dt.datetime.now(dt.UTC))
-            return RunOutcome(run_id, "retry", str(error), delay)
-        return _fail(engine, settings, plan, attempt, str(error), now)
     except Exception as error:  # a report that cannot be built fails its run, visibly
         log.exception("report run %s failed", run_id)
         return _fail(engine, settings, plan, attempt, f"{type(error).__name__}: {error}", now)
+    results = [_deliver(settings, plan, report, flt, target) for target in plan.targets]
+    for result in results:
+        record_delivery(engine, run_id, attempt, result, now or dt.datetime.now(dt.UTC))
+    failed = [r for r in results if not r.ok]
+    if failed:
+        problem = "; ".join(str(r.error) for r in failed)
+        if retries and attempt < MAX_ATTEMPTS and all(r.retryable for r in failed):
+            _requeue(engine, plan, attempt, problem, now or dt.datetime.now(dt.UTC))
+            return RunOutcome(run_id, "retry", problem, retry_delay(attempt))
+        return _fail(engine, settings, plan, attempt, problem, now)
     finished = now or dt.datetime.now(dt.UTC)
     _succeed(engine, plan, attempt, report, finished)
     notify_webhook(settings, plan, "succeeded", finished, report=report)
     return RunOutcome(run_id, "succeeded")
+
+
+Deliver = Callable[[Settings, RunPlan, ReportFile, Filter], str]
+"""Sends the file to one target; returns where it went (raises on failure)."""
+
+
+def _deliver_email(settings: Settings, plan: RunPlan, report: ReportFile, flt: Filter) -> str:
+    send(settings, report_message(settings, plan, report, flt))
+    return ", ".join(plan.recipients)
+
+
+def _deliver_s3(settings: Settings, plan: RunPlan, report: ReportFile, flt: Filter) -> str:
+    assert plan.s3 is not None
+    return upload_to_s3(settings, plan.s3, key_context(plan, flt), report)
+
+
+DELIVERIES: dict[Target, Deliver] = {"email": _deliver_email, "s3": _deliver_s3}
+RETRYABLE = (MailDeliveryError, S3UploadError)
+"""Errors of an outside system that may be gone by the next attempt."""
+
+
+def _deliver(
+    settings: Settings, plan: RunPlan, report: ReportFile, flt: Filter, target: Target
+) -> DeliveryResult:
+    try:
+        location = DELIVERIES[target](settings, plan, report, flt)
+    except RETRYABLE as error:
+        log.warning("report run %s: %s delivery failed: %s", plan.run_id, target, error)
+        return DeliveryResult(target, False, sha256=report.sha256, error=str(error), retryable=True)
+    except Exception as error:  # e.g. an unreadable secret: visible in the run log, not retried
+        log.exception("report run %s: %s delivery failed", plan.run_id, target)
+        message = f"{target}: {type(error).__name__}: {error}"
+        return DeliveryResult(target, False, sha256=report.sha256, error=message)
+    return DeliveryResult(target, True, location, report.sha256)
+
+
+def key_context(plan: RunPlan, flt: Filter) -> KeyContext:
+    """What the S3 key prefix's placeholders stand for in this run."""
+    zone = ZoneInfo(plan.timezone)
+    return KeyContext(
+        schedule_id=plan.schedule_id,
+        schedule_name=plan.schedule_name,
+        run_id=plan.run_id,
+        kind=plan.kind,
+        format=plan.format,
+        trigger=plan.trigger,
+        date=plan.reference.astimezone(zone),
+        period_start=flt.start.astimezone(zone),
+    )
 
 
 def notify_webhook(

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from croniter import croniter
 
+from app.reports.s3_target import S3TargetSpec, validate_s3_target
 from app.reports.webhook import check_url
 
 PRESETS = ("daily", "weekly", "monthly", "cron")
@@ -63,6 +64,8 @@ class ScheduleSpec:
     enabled: bool = True
     webhook_url: str = ""
     """Optional: a URL that gets a signed POST after each run (``app.reports.webhook``)."""
+    s3: S3TargetSpec | None = None
+    """Optional: an S3-compatible bucket each run's file is uploaded to."""
 
 
 def preset_cron(preset: str, at: str, weekday: str = "mon", day: int = 1) -> str:
@@ -148,13 +151,17 @@ def clean_filters(filters: Mapping[str, Any] | None) -> dict[str, list[str]]:
     return cleaned
 
 
-def validate_schedule(form: Mapping[str, Any], kinds: Sequence[str]) -> ScheduleSpec:
+def validate_schedule(
+    form: Mapping[str, Any], kinds: Sequence[str], *, stored_s3_secret: bool = False
+) -> ScheduleSpec:
     """The schedule a form describes, or ScheduleInvalid with one message per bad field.
 
     ``form`` keys: name, kind, format, preset, cron (preset ``cron``), time, weekday, day,
-    timezone, recipients, filters, currency, working_timeout_s, enabled, webhook_url.
+    timezone, recipients, filters, currency, working_timeout_s, enabled, webhook_url, and
+    ``s3_enabled`` with the ``s3_*`` fields of ``app.reports.s3_target`` (an empty secret
+    keeps the stored one when ``stored_s3_secret``).
     """
-    problems: dict[str, str] = {}
+    s3, problems = validate_s3_target(form, stored_secret=stored_s3_secret)
     values: dict[str, Any] = {}
 
     def check(name: str, parse: Any) -> None:
@@ -197,6 +204,7 @@ def validate_schedule(form: Mapping[str, Any], kinds: Sequence[str]) -> Schedule
         working_timeout_s=values["working_timeout_s"],
         enabled=bool(form.get("enabled", True)),
         webhook_url=values["webhook_url"],
+        s3=s3,
     )
 
 

@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from app.audit import Actor, record
 from app.auth.permissions import Permission, has_permission
+from app.config import Settings
 from app.db.models.auth import User
-from app.db.models.reports import ExportRun, ExportSchedule
+from app.db.models.reports import ExportRun, ExportRunDelivery, ExportSchedule, ReportS3Target
+from app.reports.s3_secret import seal_secret
+from app.reports.s3_target import S3TargetSpec
 from app.reports.schedules import ScheduleSpec, next_run
 
 RUN_LOG_LIMIT = 200
@@ -78,10 +81,12 @@ def save_schedule(
     schedule_id: int | None = None,
     owner_id: int | None = None,
     now: dt.datetime | None = None,
+    settings: Settings | None = None,
 ) -> ExportSchedule:
     """Create (no id) or update a schedule and compute its next run; audited.
 
-    A manager always owns what they create; an admin may name another ``owner_id``.
+    A manager always owns what they create; an admin may name another ``owner_id``. A new S3
+    secret is encrypted with ``settings``' secret key (needed only then).
     """
     caller.check()
     at = now or dt.datetime.now(dt.UTC)
@@ -97,14 +102,59 @@ def save_schedule(
     schedule.next_run_at = next_run(spec.cron, spec.timezone, at) if spec.enabled else None
     schedule.updated_at = at
     session.flush()
+    s3 = _apply_s3(session, schedule.id, spec.s3, settings, at)
     record(
         session,
         actor,
         "report_schedule.create" if schedule_id is None else "report_schedule.update",
         f"export_schedule:{schedule.id}",
-        _audit_details(schedule),
+        {**_audit_details(schedule), "s3": s3},
     )
     return schedule
+
+
+def s3_target(session: Session, schedule_id: int) -> ReportS3Target | None:
+    """The schedule's S3 target, if it has one (the secret stays sealed)."""
+    return session.get(ReportS3Target, schedule_id)
+
+
+def _apply_s3(
+    session: Session,
+    schedule_id: int,
+    spec: S3TargetSpec | None,
+    settings: Settings | None,
+    at: dt.datetime,
+) -> dict[str, str] | None:
+    """Create, change or remove the S3 target; what the audit row says about it (no secret)."""
+    target = session.get(ReportS3Target, schedule_id)
+    if spec is None:
+        if target is not None:
+            session.delete(target)
+        return None
+    if spec.secret_access_key:
+        if settings is None:
+            raise ValueError("settings are needed to encrypt a new S3 secret")
+        sealed = seal_secret(settings, spec.secret_access_key)
+    elif target is not None:
+        sealed = target.secret_encrypted
+    else:
+        raise ValueError("a new S3 target needs its secret access key")
+    if target is None:
+        target = ReportS3Target(schedule_id=schedule_id)
+        session.add(target)
+    target.endpoint_url, target.region = spec.endpoint_url, spec.region
+    target.bucket, target.key_prefix = spec.bucket, spec.key_prefix
+    target.access_key_id, target.secret_encrypted = spec.access_key_id, sealed
+    target.updated_at = at
+    session.flush()
+    return {
+        "endpoint_url": spec.endpoint_url,
+        "region": spec.region,
+        "bucket": spec.bucket,
+        "key_prefix": spec.key_prefix,
+        "access_key_id": spec.access_key_id,
+        "secret": "replaced" if spec.secret_access_key else "kept",
+    }
 
 
 def _apply(schedule: ExportSchedule, spec: ScheduleSpec) -> None:
@@ -164,3 +214,14 @@ def run_log(session: Session, caller: Caller, schedule_id: int | None = None) ->
     elif not caller.sees_all:
         query = query.where(ExportSchedule.owner_id == caller.user_id)
     return list(session.scalars(query))
+
+
+def run_deliveries(session: Session, run_ids: list[int]) -> dict[int, dict[str, ExportRunDelivery]]:
+    """Each run's delivery outcomes by target (``email``, ``s3``), for the run log."""
+    if not run_ids:
+        return {}
+    found: dict[int, dict[str, ExportRunDelivery]] = {}
+    rows = session.scalars(select(ExportRunDelivery).where(ExportRunDelivery.run_id.in_(run_ids)))
+    for row in rows:
+        found.setdefault(row.run_id, {})[row.target] = row
+    return found

@@ -26,6 +26,16 @@ CURRENCY = "schedules-currency"
 TIMEOUT = "schedules-timeout"
 ENABLED = "schedules-enabled"
 WEBHOOK = "schedules-webhook"
+S3_ENABLED = "schedules-s3-enabled"
+S3_ENDPOINT = "schedules-s3-endpoint"
+S3_REGION = "schedules-s3-region"
+S3_BUCKET = "schedules-s3-bucket"
+S3_PREFIX = "schedules-s3-prefix"
+S3_ACCESS_KEY = "schedules-s3-access-key"
+S3_SECRET = "schedules-s3-secret"
+"""Write-only: never filled from the database; empty on save keeps the stored secret."""
+S3_SECRET_STATE = "schedules-s3-secret-state"
+"""Says whether a secret is stored ("set") without showing it."""
 NEXT_RUNS = "schedules-next-runs"
 
 FIELDS = (
@@ -41,6 +51,12 @@ FIELDS = (
     "currency",
     "working_timeout_s",
     "webhook_url",
+    "s3_endpoint_url",
+    "s3_region",
+    "s3_bucket",
+    "s3_prefix",
+    "s3_access_key_id",
+    "s3_secret_access_key",
 )
 """Form fields that carry a validation message, in form order."""
 

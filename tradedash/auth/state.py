@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.login_throttle import LoginThrottle
+from app.auth.session_snapshots import UserSnapshots
 
 EXTENSION_KEY = "tradedash_auth"
 
@@ -29,6 +30,8 @@ class AuthState:
     options: AuthOptions
     sessions: sessionmaker[Session]
     throttle: LoginThrottle
+    snapshots: UserSnapshots
+    """Short-lived copies of signed-in users, used only while the database is unreachable."""
 
 
 def auth_state(app: Flask | None = None) -> AuthState:

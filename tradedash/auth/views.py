@@ -9,6 +9,7 @@ from flask import Blueprint, Response, make_response, redirect, render_template_
 from flask import session as cookie_session
 from flask_login import current_user, login_user, logout_user
 from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from app.audit import Actor, record
 from app.auth.redirects import safe_next_path
@@ -30,6 +31,11 @@ REMEMBERED_KEY = "_remembered"
 INVALID_CREDENTIALS = "Invalid email or password."
 TOO_MANY_ATTEMPTS = "Too many sign-in attempts. Wait a few minutes and try again."
 FORM_EXPIRED = "The form expired. Please sign in again."
+SERVICE_UNAVAILABLE = (
+    "Sign-in is unavailable right now: the database cannot be reached. "
+    "Try again in a few minutes; if you are already signed in elsewhere, that session still works."
+)
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 blueprint = Blueprint("auth", __name__)
 
@@ -80,14 +86,21 @@ def login() -> Response:
         response.headers["Retry-After"] = str(wait)
         return response
 
-    with state.sessions.begin() as db:
-        outcome = authenticate(db, email, password)
-        if outcome.user is None:
-            actor = Actor(email.lower() or "(blank)", "anonymous", ip)
-            record(db, actor, "auth.login_failed", email.lower(), {"reason": outcome.failure})
-        else:
-            user = SessionUser.of(outcome.user)
-            record(db, Actor(user.email, user.role, ip), "auth.login", user.email)
+    try:
+        with state.sessions.begin() as db:
+            outcome = authenticate(db, email, password)
+            if outcome.user is None:
+                actor = Actor(email.lower() or "(blank)", "anonymous", ip)
+                record(db, actor, "auth.login_failed", email.lower(), {"reason": outcome.failure})
+            else:
+                user = SessionUser.of(outcome.user)
+                record(db, Actor(user.email, user.role, ip), "auth.login", user.email)
+    except DATABASE_DOWN as error:
+        # A session is only ever created from the database, never from a cached snapshot.
+        log.error("sign-in of %s refused, the database is unreachable: %s", email, error.orig)
+        response = _login_form(503, error=SERVICE_UNAVAILABLE, email=email, remember=remember)
+        response.headers["Retry-After"] = "30"
+        return response
 
     if outcome.user is None:
         _count_failure(ip, email)
@@ -119,9 +132,13 @@ def logout() -> Response:
     if not csrf_valid():
         return redirect("/logout")  # type: ignore[return-value]
     if current_user.is_authenticated:
-        with auth_state().sessions.begin() as db:
-            actor = current_actor()
-            record(db, actor, "auth.logout", actor.name)
+        actor = current_actor()
+        try:
+            with auth_state().sessions.begin() as db:
+                record(db, actor, "auth.logout", actor.name)
+        except DATABASE_DOWN as error:  # signing out must work during an outage too
+            log.error("sign-out of %s not audited, the database is unreachable: %s",
+                      actor.name, error.orig)  # fmt: skip
     logout_user()
     cookie_session.clear()
     return redirect("/login")  # type: ignore[return-value]

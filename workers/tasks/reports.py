@@ -32,7 +32,8 @@ def tick() -> dict[str, list[int]]:
 
 @shared_task(name="tradedash.reports.run", bind=True, acks_late=True, max_retries=3)
 def run(self: Task, run_id: int) -> str:
-    """Build and send run ``run_id``; a refused send is retried with backoff."""
+    """Build and deliver run ``run_id`` (e-mail, S3); a refused send or upload is retried with
+    backoff, redoing only the deliveries that failed."""
     from app.reports.runs import execute_run
 
     outcome = execute_run(

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    LargeBinary,
     String,
     UniqueConstraint,
     func,
@@ -23,6 +24,8 @@ EXPORT_FORMATS = ("csv", "xlsx", "pdf", "parquet")
 RUN_STATUSES = ("queued", "running", "succeeded", "failed")
 RUN_TRIGGERS = ("schedule", "test")
 SCHEDULE_PRESETS = ("daily", "weekly", "monthly", "cron")
+DELIVERY_TARGETS = ("email", "s3")
+DELIVERY_STATUSES = ("succeeded", "failed")
 
 
 class ExportSchedule(Base):
@@ -100,6 +103,46 @@ class ExportRun(Base):
     attachment_bytes: Mapped[int | None] = mapped_column(BigInteger)
     data_last_event_ts: Mapped[dt.datetime | None]
     """The newest event the report's data contains."""
+
+
+class ReportS3Target(Base):
+    """An S3-compatible bucket a schedule's files are also uploaded to (docs/reports.md)."""
+
+    __tablename__ = "report_s3_targets"
+
+    schedule_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("export_schedules.id", ondelete="CASCADE"), primary_key=True
+    )
+    endpoint_url: Mapped[str] = mapped_column(server_default="")
+    """Empty: AWS's own endpoint for ``region``."""
+    region: Mapped[str]
+    bucket: Mapped[str]
+    key_prefix: Mapped[str] = mapped_column(server_default="")
+    """A template with whitelisted placeholders (``app.reports.s3_keys``)."""
+    access_key_id: Mapped[str]
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    """The secret access key, Fernet-encrypted (``app.reports.s3_secret``)."""
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class ExportRunDelivery(Base):
+    """How one run's file fared at one target (``email`` or ``s3``), as of its last attempt."""
+
+    __tablename__ = "export_run_deliveries"
+    __table_args__ = (one_of("target", DELIVERY_TARGETS), one_of("status", DELIVERY_STATUSES))
+
+    run_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("export_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    target: Mapped[str] = mapped_column(primary_key=True)
+    status: Mapped[str]
+    attempt: Mapped[int]
+    location: Mapped[str | None]
+    """``s3://bucket/key`` for an upload, the recipients for an e-mail."""
+    sha256: Mapped[str | None]
+    """SHA-256 of the bytes delivered (a retried delivery rebuilds the file)."""
+    error: Mapped[str | None]
+    at: Mapped[dt.datetime]
 
 
 class ExportHistory(Base):

@@ -18,8 +18,9 @@ from page_data import dash_app, fire_input, updates
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db.models.reports import ExportRun, ExportSchedule
+from app.db.models.reports import ExportRun, ExportSchedule, ReportS3Target
 from app.mail.catcher import MailCatcher, caught_messages
+from app.reports.s3_secret import open_secret
 from pages.ids import reports_schedules as ids
 
 pytestmark = pytest.mark.integration
@@ -228,3 +229,118 @@ def test_the_mailbox_page_shows_and_downloads_caught_mail(
     assert download[f"{mailbox.DOWNLOAD}.data"]["filename"] == attachment
     # A manager may not read the desk's mail.
     assert fire_input(manager, f"{mailbox.REFRESH}.n_clicks", {}).status_code == 204
+
+
+S3_FORM = {
+    f"{ids.S3_ENABLED}.value": True,
+    f"{ids.S3_ENDPOINT}.value": "https://minio.desk.example:9000",
+    f"{ids.S3_REGION}.value": "eu-west-2",
+    f"{ids.S3_BUCKET}.value": "desk-reports",
+    f"{ids.S3_PREFIX}.value": "packs/{schedule}/{date:%Y/%m}/",
+    f"{ids.S3_ACCESS_KEY}.value": "AKIADESK",
+    f"{ids.S3_SECRET}.value": "first-secret",
+}
+
+
+def test_bad_s3_fields_get_messages_next_to_them(server: Flask, users: dict[str, int]) -> None:
+    manager = signed_in(server, "manager")
+    bad = {
+        **S3_FORM,
+        f"{ids.S3_ENDPOINT}.value": "ftp://files.example",
+        f"{ids.S3_REGION}.value": "EU WEST",
+        f"{ids.S3_BUCKET}.value": "Desk_Reports",
+        f"{ids.S3_PREFIX}.value": "packs/{schedule.__class__}/",
+        f"{ids.S3_ACCESS_KEY}.value": "",
+        f"{ids.S3_SECRET}.value": "",
+    }
+    out = updates(save(manager, changes=bad))
+    messages = {name: out[f"{ids.feedback(name)}.children"] for name in ids.FIELDS}
+    assert messages["s3_endpoint_url"] == "an http:// or https:// URL"
+    assert messages["s3_region"] == "a region such as eu-west-2 (letters, digits and hyphens)"
+    assert messages["s3_bucket"].startswith("lower-case letters, digits, dots and hyphens")
+    assert messages["s3_prefix"].startswith("unknown placeholder {schedule.__class__}")
+    assert messages["s3_access_key_id"] == "the access key id is needed"
+    assert messages["s3_secret_access_key"] == "the secret access key is needed"
+    assert out[f"{ids.S3_BUCKET}.invalid"] is True and out[f"{ids.NAME}.invalid"] is False
+    assert out[f"{ids.STATUS}.children"] == "Nothing was saved: correct the marked fields."
+
+
+def test_the_s3_secret_is_stored_sealed_and_never_shown_again(
+    server: Flask, users: dict[str, int], committed_db: sa.Engine
+) -> None:
+    manager = signed_in(server, "manager")
+    out = updates(save(manager, changes=S3_FORM))
+    mine = out[f"{ids.SELECTED}.data"]
+    assert out[f"{ids.S3_SECRET}.value"] == "" and out[f"{ids.S3_SECRET_STATE}.children"] == (
+        "Secret access key: set. Leave the field empty to keep it, or type one to replace it."
+    )
+    settings = server.extensions["tradedash"].settings
+    with Session(committed_db) as db:
+        first = db.get_one(ReportS3Target, mine)
+        assert b"first-secret" not in first.secret_encrypted
+        assert open_secret(settings, first.secret_encrypted) == "first-secret"
+        assert (first.bucket, first.key_prefix) == (
+            "desk-reports",
+            "packs/{schedule}/{date:%Y/%m}/",
+        )
+
+    pick = {f"{ids.GRID}.selectedRows": [{"id": mine}], f"{ids.NEW}.n_clicks": None}
+    picked = fire_input(manager, f"{ids.GRID}.selectedRows", pick)
+    assert b"first-secret" not in picked.get_data()
+    form = updates(picked)
+    assert form[f"{ids.S3_SECRET}.value"] == "" and form[f"{ids.S3_BUCKET}.value"] == "desk-reports"
+    assert form[f"{ids.S3_SECRET_STATE}.children"].startswith("Secret access key: set.")
+
+    # Saved again with the secret left empty: the stored one is kept; a new one replaces it.
+    kept = {**S3_FORM, f"{ids.S3_SECRET}.value": "", f"{ids.S3_BUCKET}.value": "desk-archive"}
+    assert updates(save(manager, selected=mine, changes=kept))[f"{ids.STATUS}.color"] == "success"
+    with Session(committed_db) as db:
+        target = db.get_one(ReportS3Target, mine)
+        assert target.bucket == "desk-archive"
+        assert open_secret(settings, target.secret_encrypted) == "first-secret"
+    replaced = {**S3_FORM, f"{ids.S3_SECRET}.value": "second-secret"}
+    updates(save(manager, selected=mine, changes=replaced))
+    with Session(committed_db) as db:
+        target = db.get_one(ReportS3Target, mine)
+        assert open_secret(settings, target.secret_encrypted) == "second-secret"
+
+    # Someone else's schedule cannot get a bucket; switching S3 off removes the target.
+    admin = signed_in(server, "admin")
+    theirs = updates(save(admin, changes={f"{ids.NAME}.value": "Admin pack"}))[
+        f"{ids.SELECTED}.data"
+    ]
+    assert save(manager, selected=theirs, changes=S3_FORM).status_code == 403
+    off = {**S3_FORM, f"{ids.S3_ENABLED}.value": False}
+    assert updates(save(manager, selected=mine, changes=off))[f"{ids.STATUS}.color"] == "success"
+    with Session(committed_db) as db:
+        assert db.get(ReportS3Target, mine) is None
+        assert db.get(ReportS3Target, theirs) is None
+
+
+def test_the_page_lays_out_the_s3_fields_with_a_write_only_secret(
+    server: Flask, users: dict[str, int]
+) -> None:
+    manager = signed_in(server, "manager")
+    values = {"_pages_location.pathname": "/reports/schedules", "_pages_location.search": ""}
+    routed = page_data.fire(manager, "_pages_content.children", values, "_pages_location.pathname")
+    layout = updates(routed)["_pages_content.children"]
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("props", {})
+            if isinstance(props, dict) and isinstance(props.get("id"), str):
+                found[props["id"]] = props
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(layout)
+    for control in (ids.S3_ENABLED, ids.S3_ENDPOINT, ids.S3_REGION, ids.S3_BUCKET, ids.S3_PREFIX,
+                    ids.S3_ACCESS_KEY, ids.S3_SECRET, ids.S3_SECRET_STATE):  # fmt: skip
+        assert control in found, control
+    assert found[ids.S3_SECRET]["type"] == "password" and "value" not in found[ids.S3_SECRET]
+    assert found[ids.S3_ENABLED]["value"] is False
+    assert {ids.feedback(name) for name in ids.FIELDS} <= set(found)
