@@ -4,14 +4,21 @@
 comma-separated, an empty or absent key means "all". Parsing never raises: a value that is not
 valid is dropped and reported in a notice the page shows, so a mistyped or outdated link still
 opens the page with everything else applied.
+
+The window is a preset (``1h``) or a custom range as an ISO 8601 interval of UTC minutes,
+``window=2026-11-20T08:00Z/2026-11-21T08:00Z``: a shared link shows the same instants to every
+reader, whatever their timezone; the user enters and reads the range in their own timezone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode
+
+from app.formatting import zone
 
 WINDOWS = {
     "15m": "Last 15 minutes",
@@ -29,6 +36,99 @@ FIELDS = ("window", *LIST_FIELDS, "bucket")
 """Every key the filter bar reads from and writes to the query string, in URL order."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 MAX_VALUES = 50
+MAX_RANGE = dt.timedelta(days=90)
+"""The longest custom range: the pages read minute and hour rollups, not years of them."""
+FUTURE_SLACK = dt.timedelta(minutes=1)
+"""How far past now a custom range may end (the minute being typed in)."""
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})Z/(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})Z$")
+_UTC_MINUTE = "%Y-%m-%dT%H:%MZ"
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A custom window ``[start, end)``, aware UTC times."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def text(self) -> str:
+        """The window's URL value: ``2026-11-20T08:00Z/2026-11-21T08:00Z``."""
+        return f"{self.start.strftime(_UTC_MINUTE)}/{self.end.strftime(_UTC_MINUTE)}"
+
+
+def parse_range(window: str | None) -> TimeRange | None:
+    """The custom range a window value holds; None for a preset or anything malformed."""
+    match = _RANGE.match(window or "")
+    if match is None:
+        return None
+    try:
+        start, end = (
+            dt.datetime.fromisoformat(part).replace(tzinfo=dt.UTC) for part in match.groups()
+        )
+    except ValueError:  # 2026-02-30T25:00
+        return None
+    return TimeRange(start, end)
+
+
+def range_problem(span: TimeRange, now: dt.datetime | None = None) -> str | None:
+    """Why ``span`` cannot be shown (its start not before its end, longer than
+    :data:`MAX_RANGE`, ending after ``now``), or None when it can."""
+    if span.start >= span.end:
+        return "The start must be before the end."
+    if span.end - span.start > MAX_RANGE:
+        return f"A custom range spans at most {MAX_RANGE.days} days."
+    if now is not None and span.end > now + FUTURE_SLACK:
+        return "The end cannot be in the future."
+    return None
+
+
+def local_range(
+    start: str | None, end: str | None, timezone: str, now: dt.datetime
+) -> tuple[TimeRange | None, str | None]:
+    """The range of two ``datetime-local`` values (``2026-11-20T08:00``) read in ``timezone``,
+    or None and the message to show next to the fields."""
+    if not start or not end:
+        return None, "Enter both a start and an end."
+    try:
+        local = [dt.datetime.fromisoformat(value) for value in (start, end)]
+    except ValueError:
+        return None, "Enter dates and times as YYYY-MM-DD HH:MM."
+    tz = zone(timezone)
+    span = TimeRange(
+        *(value.replace(tzinfo=tz, second=0, microsecond=0).astimezone(dt.UTC) for value in local)
+    )
+    problem = range_problem(span, now)
+    return (None, problem) if problem else (span, None)
+
+
+def range_inputs(span: TimeRange, timezone: str) -> tuple[str, str]:
+    """``span`` as the two ``datetime-local`` values a user in ``timezone`` reads."""
+    tz = zone(timezone)
+    start, end = (
+        value.astimezone(tz).strftime("%Y-%m-%dT%H:%M") for value in (span.start, span.end)
+    )
+    return start, end
+
+
+def range_label(span: TimeRange, timezone: str) -> str:
+    """The window menu's label of ``span`` in ``timezone``: ``20 Nov 17:00 – 21 Nov 17:00 JST``
+    (the year added when it is not the same at both ends)."""
+    tz = zone(timezone)
+    start, end = (value.astimezone(tz) for value in (span.start, span.end))
+    fmt = "%d %b %H:%M" if start.year == end.year else "%d %b %Y %H:%M"
+    return f"{start.strftime(fmt)} – {end.strftime(fmt)} {end.tzname()}"
+
+
+def window_problem(window: str, now: dt.datetime | None = None) -> str | None:
+    """Why the window value of a link cannot be used, or None."""
+    if window in WINDOWS:
+        return None
+    span = parse_range(window)
+    if span is None:
+        return f"Unknown time window {window!r} in the link: the default is shown."
+    problem = range_problem(span, now)
+    return None if problem is None else f"Time range of the link not shown: {problem}"
 
 
 @dataclass(frozen=True)
@@ -59,12 +159,16 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def parse_query(query: Mapping[str, object]) -> tuple[FilterState, list[str]]:
-    """The filter state in ``query`` (page query parameters) and a notice per ignored value."""
+def parse_query(
+    query: Mapping[str, object], now: dt.datetime | None = None
+) -> tuple[FilterState, list[str]]:
+    """The filter state in ``query`` (page query parameters) and a notice per ignored value;
+    with ``now``, a custom range ending after it is one."""
     notices: list[str] = []
     window = _text(query.get("window")) or None
-    if window is not None and window not in WINDOWS:
-        notices.append(f"Unknown time window {window!r} in the link: the default is shown.")
+    problem = None if window is None else window_problem(window, now)
+    if problem is not None:
+        notices.append(problem)
         window = None
     bucket = _text(query.get("bucket")) or None
     if bucket is not None and bucket not in BUCKETS:

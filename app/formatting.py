@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MISSING = "–"
@@ -54,6 +55,10 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+MILLISECONDS = "%Y-%m-%d %H:%M:%S.%3f"
+"""A :func:`local_time` format to the millisecond (``%3f``: the first three digits of ``%f``)."""
+
+
 def local_time(value: dt.datetime | None, timezone: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """``value`` (aware, or naive UTC) in ``timezone`` as ``fmt``, then the zone's abbreviation
     (``2026-11-24 11:30:00 CET``)."""
@@ -61,4 +66,51 @@ def local_time(value: dt.datetime | None, timezone: str, fmt: str = "%Y-%m-%d %H
         return ""
     aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     local = aware.astimezone(zone(timezone))
-    return f"{local.strftime(fmt)} {local.tzname()}"
+    text = local.strftime(fmt.replace("%3f", f"{local.microsecond // 1000:03d}"))
+    return f"{text} {local.tzname()}"
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """Money as the user reads it: USD amounts divided by ``usd_per_unit`` (USD per one unit of
+    the reporting ``currency``, ``app.queries.currency.report_rate``), or left in USD and
+    flagged when that rate is unknown: never converted at 1.0."""
+
+    currency: str = "USD"
+    usd_per_unit: float | None = 1.0
+
+    @property
+    def converted(self) -> bool:
+        """Whether amounts are shown in the reporting currency."""
+        return (
+            self.usd_per_unit is not None
+            and math.isfinite(self.usd_per_unit)
+            and (self.usd_per_unit > 0)
+        )
+
+    @property
+    def shown_currency(self) -> str:
+        """The currency amounts are shown in: the reporting one, else USD."""
+        return self.currency if self.converted else "USD"
+
+    @property
+    def flag(self) -> str:
+        """Empty, or why amounts are in USD (``in USD: no EUR rate``)."""
+        return "" if self.converted else f"in USD: no {self.currency} rate"
+
+    def amount(self, usd: float | None) -> float | None:
+        """A USD amount in :attr:`shown_currency` (None stays None)."""
+        if usd is None or _missing(usd):
+            return None
+        return usd / self.usd_per_unit if self.converted and self.usd_per_unit else usd
+
+    def text(self, usd: float | None, *, decimals: int = 0) -> str:
+        """A USD amount as text in :attr:`shown_currency` (``€1,234``)."""
+        return money(self.amount(usd), self.shown_currency, decimals=decimals)
+
+    def label(self, name: str) -> str:
+        """A column or axis title with the currency: ``Net P/L (EUR)``, or
+        ``Net P/L (USD, no EUR rate)``."""
+        if self.converted:
+            return f"{name} ({self.currency})"
+        return f"{name} (USD, no {self.currency} rate)"

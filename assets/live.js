@@ -1,13 +1,13 @@
 // Live updates pushed by the server (tradedash/live_stream.py, Server-Sent Events behind the
 // sign-in) into the page's stores: each batch of deltas goes to the "<page>-live" store, which
-// the page's callbacks take as an input (the overview then patches its figures), and "up" /
+// the page's callbacks take as an input (the page then patches its figures), and "up" /
 // "down" to "<page>-live-status", which switches the page's dcc.Interval between a slow safety
 // net and normal polling. The stream is opened only while a page that wants it is on screen,
 // and reopened after a failure (EventSource gives up on an HTTP error such as 401 or 503).
 (function () {
   "use strict";
   var STREAM = "/_live/stream";
-  var PAGES = ["overview"];
+  var BADGE = "-live-badge";
   var RETRY_MS = 5000;
   var source = null;
   var page = null;
@@ -19,13 +19,10 @@
     }
   }
 
+  // The page on screen that wants updates: the prefix of its badge's id (pages/live.py).
   function wantedPage() {
-    for (var i = 0; i < PAGES.length; i++) {
-      if (document.getElementById(PAGES[i] + "-live-badge")) {
-        return PAGES[i];
-      }
-    }
-    return null;
+    var badge = document.querySelector('.live-badge[id$="' + BADGE + '"]');
+    return badge ? badge.id.slice(0, -BADGE.length) : null;
   }
 
   function status(value) {

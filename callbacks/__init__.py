@@ -23,9 +23,11 @@ from flask_login import current_user, login_user
 from sqlalchemy.orm import Session
 
 from app.db.models.auth import User
+from app.formatting import local_time
 from tradedash.auth.principal import SessionUser
 from tradedash.auth.state import auth_state
 from tradedash.auth.views import REMEMBERED_KEY
+from tradedash.preferences import current_timezone
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -68,6 +70,12 @@ def keep_signed_in(user: User) -> None:
     sign out the person who made it along with every other session of theirs.
     """
     login_user(SessionUser.of(user), remember=bool(cookie_session.get(REMEMBERED_KEY)))
+
+
+def local_text(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A timestamp as the tables show it: in the signed-in user's timezone with the zone's
+    abbreviation (``2026-11-24 19:30 JST``), or an empty cell."""
+    return local_time(value, current_timezone(), fmt) if value else ""
 
 
 def utc_text(value: dt.datetime | None) -> str:

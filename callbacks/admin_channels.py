@@ -22,7 +22,7 @@ from app.notify.store import (
     send_test,
     set_enabled,
 )
-from callbacks import signed_in_user, status_outputs, transaction, utc_text
+from callbacks import local_text, signed_in_user, status_outputs, transaction
 from pages.ids import admin_channels as ids
 from tradedash.auth import current_actor, require_permission
 
@@ -49,7 +49,7 @@ def channel_rows(channels: list[ChannelView]) -> list[dict[str, Any]]:
                 str(channel.config[name]) for name in TARGET_FIELDS if channel.config.get(name)
             ),
             "secrets": ", ".join(channel.secrets_set),
-            "updated_at": utc_text(channel.updated_at),
+            "updated_at": local_text(channel.updated_at),
             "config": dict(channel.config),
             "secrets_set": list(channel.secrets_set),
             "is_enabled": channel.enabled,
@@ -63,7 +63,7 @@ def delivery_rows(deliveries: list[DeliveryView]) -> list[dict[str, Any]]:
     return [
         {
             "id": row.id,
-            "created_at": utc_text(row.created_at),
+            "created_at": local_text(row.created_at),
             "channel": f"{row.channel} ({row.kind})",
             "alert": row.alert_event_id or "test",
             "transition": row.transition,

@@ -12,7 +12,7 @@ from app.auth.permissions import Permission
 from app.limits import LimitError, set_limit
 from app.limits_admin import SymbolLimit, normalise_symbol, parse_limit
 from app.limits_admin import symbol_limits as load_symbol_limits
-from callbacks import signed_in_user, transaction, utc_text
+from callbacks import local_text, signed_in_user, transaction
 from pages.ids import admin_limits as ids
 from tradedash.auth import current_actor, require_permission
 
@@ -23,7 +23,7 @@ def limit_rows(limits: list[SymbolLimit]) -> list[dict[str, Any]]:
         {
             "symbol": limit.symbol,
             "limit_usd": float(limit.limit_usd) if limit.limit_usd is not None else None,
-            "updated_at": utc_text(limit.updated_at),
+            "updated_at": local_text(limit.updated_at),
             "updated_by": limit.updated_by or "",
         }
         for limit in limits

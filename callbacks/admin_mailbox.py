@@ -11,7 +11,7 @@ from dash.dcc.express import send_bytes
 from flask import current_app
 
 from app.mail.catcher import caught_messages, mail_dir, message_text, parse_eml, read_caught
-from callbacks import utc_text
+from callbacks import local_text
 from pages.ids import admin_mailbox as ids
 from tradedash.auth import require_role
 
@@ -36,7 +36,7 @@ def register(app: dash.Dash) -> None:
         rows = [
             {
                 "name": m.name,
-                "received": utc_text(m.received_at),
+                "received": local_text(m.received_at),
                 "to": m.to,
                 "subject": m.subject,
                 "attachments": ", ".join(m.attachments),

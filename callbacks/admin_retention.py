@@ -16,7 +16,7 @@ from app.compliance.retention import (
     set_policy,
 )
 from app.db.models.auth import User
-from callbacks import signed_in_user, transaction, utc_text
+from callbacks import local_text, signed_in_user, transaction
 from pages.ids import admin_retention as ids
 from tradedash.auth import current_actor, require_role
 
@@ -34,7 +34,7 @@ def policy_rows() -> list[dict[str, Any]]:
                     "label": data_class.label,
                     "keep_days": policy.keep_days,
                     "minimum_days": data_class.minimum_days,
-                    "updated_at": utc_text(policy.updated_at),
+                    "updated_at": local_text(policy.updated_at),
                     "updated_by": user.email if user else "",
                 }
             )

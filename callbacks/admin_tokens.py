@@ -12,7 +12,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from app.auth.api_tokens import TokenError, issue_token, list_tokens, revoke_tokens
 from app.auth.permissions import Permission
 from app.db.models.auth import ROLES, ApiToken
-from callbacks import transaction, utc_text
+from callbacks import local_text, transaction
 from pages.ids import admin_tokens as ids
 from tradedash.auth import current_actor, current_principal, require_permission
 
@@ -37,10 +37,10 @@ def token_rows(tokens: list[ApiToken]) -> list[dict[str, Any]]:
             "name": token.name,
             "role": token.role,
             "state": token_state(token, now),
-            "created": utc_text(token.created_at),
-            "expires": utc_text(token.expires_at) or "never",
-            "revoked": utc_text(token.revoked_at),
-            "last_used": utc_text(token.last_used_at) or "never",
+            "created": local_text(token.created_at),
+            "expires": local_text(token.expires_at) or "never",
+            "revoked": local_text(token.revoked_at),
+            "last_used": local_text(token.last_used_at) or "never",
         }
         for token in tokens
     ]

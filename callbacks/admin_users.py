@@ -17,7 +17,7 @@ from app.auth.permissions import Permission
 from app.auth.users import UserError, create_user, find_user, normalise_email, update_user
 from app.db.models.auth import ROLES, User
 from app.user_settings import display_name_problem
-from callbacks import keep_signed_in, signed_in_user, transaction, utc_text
+from callbacks import keep_signed_in, local_text, signed_in_user, transaction
 from pages.ids import admin_users as ids
 from tradedash.auth import current_actor, require_permission
 
@@ -34,8 +34,8 @@ def user_rows(users: list[User]) -> list[dict[str, Any]]:
             "display_name": user.display_name,
             "role": user.role,
             "status": "Active" if user.active else "Deactivated",
-            "last_login": utc_text(user.last_login_at) or "never",
-            "created": utc_text(user.created_at),
+            "last_login": local_text(user.last_login_at) or "never",
+            "created": local_text(user.created_at),
         }
         for user in users
     ]

@@ -15,7 +15,7 @@ from dash import Input, Output, State, ctx, html, no_update
 from app.auth.permissions import Permission
 from app.charts import exposure as charts
 from app.charts.theme import empty_figure
-from app.formatting import local_time, money
+from app.formatting import local_time, money, zone
 from app.limits_admin import symbol_limits
 from app.queries.exposure import (
     exposure_cell_orders,
@@ -27,8 +27,10 @@ from app.queries.filters import BUCKET_WIDTHS, Bucket, Filter, FilterError, pars
 from callbacks import transaction
 from callbacks.admin_limits import save as save_limit
 from callbacks.filter_inputs import engine, filter_from_inputs
+from callbacks.live_updates import is_refresh, live_inputs, patched, register_live_badge
 from callbacks.page_reads import after_main_figure, filter_choices
 from pages.ids import exposure as ids
+from pages.live import shape_id
 from tradedash.auth import require_permission, require_role
 from tradedash.preferences import current_timezone, current_viewer
 
@@ -46,13 +48,16 @@ def window_filter(window: str | None, symbols: list[str] | None) -> Filter:
     return filter_from_inputs(window, symbols, now=clock())
 
 
-def cell_of(click: dict[str, Any] | None) -> tuple[str, dt.datetime] | None:
-    """The (symbol, bucket start) of a clicked heatmap cell, or None for any other click."""
+def cell_of(click: dict[str, Any] | None, timezone: str = "UTC") -> tuple[str, dt.datetime] | None:
+    """The (symbol, bucket start in UTC) of a clicked heatmap cell, whose time axis is in the
+    user's ``timezone``; None for any other click."""
     points = (click or {}).get("points") or []
     if not points or "y" not in points[0] or "x" not in points[0]:
         return None
     start = pd.Timestamp(points[0]["x"])
-    start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    if start.tzinfo is None:
+        start = start.tz_localize(zone(timezone))
+    start = start.tz_convert("UTC")
     return str(points[0]["y"]), start.to_pydatetime()
 
 
@@ -106,6 +111,7 @@ def _problem(error: FilterError) -> go.Figure:
 
 
 def register(app: dash.Dash) -> None:
+    register_live_badge(app, ids.LIVE)
     _register_charts(app)
     _register_drill_down(app)
     _register_limit_form(app)
@@ -123,11 +129,14 @@ def _register_charts(app: dash.Dash) -> None:
 
     @app.callback(
         Output(ids.HEATMAP, "figure"),
+        Output(shape_id(ids.HEATMAP), "data"),
         Input(ids.WINDOW, "value"),
         Input(ids.SYMBOLS, "value"),
         Input(ids.BUCKET, "value"),
         Input(ids.MEASURE, "value"),
         Input(ids.LIMITS_CHANGED, "data"),
+        *live_inputs(ids.LIVE),
+        State(shape_id(ids.HEATMAP), "data"),
     )
     @require_role("analyst")
     def show_heatmap(
@@ -136,15 +145,20 @@ def _register_charts(app: dash.Dash) -> None:
         bucket: str | None,
         measure: str | None,
         _c: int,
-    ) -> go.Figure:
+        _tick: int | None = None,
+        _live: Any = None,
+        shape: list[Any] | None = None,
+    ) -> tuple[Any, list[Any] | None]:
         measure = "utilisation" if measure == "utilisation" else "net"
         try:
             f = window_filter(window, symbols)
             with engine().connect() as conn:
                 matrix = exposure_heatmap(conn, f, parse_bucket(bucket or DEFAULT_BUCKET), measure)
         except FilterError as error:
-            return _problem(error)
-        return charts.exposure_heatmap(matrix, measure)
+            return _problem(error), None
+        figure = charts.exposure_heatmap(matrix, measure, current_timezone())
+        figure.update_layout(uirevision=f"{window}|{symbols}|{bucket}|{measure}")
+        return patched(figure, shape, is_refresh(ids.LIVE))
 
     @app.callback(
         Output(ids.UTILISATION, "figure"),
@@ -154,25 +168,37 @@ def _register_charts(app: dash.Dash) -> None:
         Input(ids.SYMBOLS, "value"),
         Input(ids.LIMITS_CHANGED, "data"),
         Input(ids.READY, "data"),
+        *live_inputs(ids.LIVE),
     )
     @require_role("analyst")
     def show_now(
-        window: str | None, symbols: list[str] | None, _c: int, _ready: int | None = None
+        window: str | None,
+        symbols: list[str] | None,
+        _c: int,
+        _ready: int | None = None,
+        _tick: int | None = None,
+        _live: Any = None,
     ) -> tuple[go.Figure, go.Figure, Any]:
         f = window_filter(window, symbols)
         viewer = current_viewer()
         with engine().connect() as conn:
             now = exposure_now(conn, f, currency=viewer.currency)
         total = total_line(now, f.end, viewer.timezone, viewer.currency)
-        return charts.utilisation_bars(now), charts.concentration_pie(now), total
+        bars, pie = charts.utilisation_bars(now), charts.concentration_pie(now)
+        for figure in (bars, pie):  # a legend click or zoom stays across refreshes
+            figure.update_layout(uirevision=f"{window}|{symbols}")
+        return bars, pie, total
 
     @app.callback(
         Output(ids.OVER_TIME, "figure"),
+        Output(shape_id(ids.OVER_TIME), "data"),
         Input(ids.WINDOW, "value"),
         Input(ids.SYMBOLS, "value"),
         Input(ids.BUCKET, "value"),
         Input(ids.LIMITS_CHANGED, "data"),
         Input(ids.READY, "data"),
+        *live_inputs(ids.LIVE),
+        State(shape_id(ids.OVER_TIME), "data"),
     )
     @require_role("analyst")
     def show_over_time(
@@ -181,14 +207,19 @@ def _register_charts(app: dash.Dash) -> None:
         bucket: str | None,
         _c: int,
         _ready: int | None = None,
-    ) -> go.Figure:
+        _tick: int | None = None,
+        _live: Any = None,
+        shape: list[Any] | None = None,
+    ) -> tuple[Any, list[Any] | None]:
         try:
             f = window_filter(window, symbols)
             with engine().connect() as conn:
                 over_time = exposure_over_time(conn, f, parse_bucket(bucket or DEFAULT_BUCKET))
         except FilterError as error:
-            return _problem(error)
-        return charts.exposure_lines(over_time)
+            return _problem(error), None
+        figure = charts.exposure_lines(over_time, current_timezone())
+        figure.update_layout(uirevision=f"{window}|{symbols}|{bucket}")
+        return patched(figure, shape, is_refresh(ids.LIVE))
 
 
 def _register_drill_down(app: dash.Dash) -> None:
@@ -207,13 +238,14 @@ def _register_drill_down(app: dash.Dash) -> None:
     def show_cell(
         click: dict[str, Any] | None, page: int | None, window: str | None, bucket: str | None
     ) -> tuple[Any, list[dict[str, Any]], int, int]:
-        cell = cell_of(click)
+        cell = cell_of(click, current_timezone())
         if cell is None:
             raise dash.exceptions.PreventUpdate
         symbol, start = cell
         page = int(page or 1) if ctx.triggered_id == ids.CELL_PAGES else 1
-        # The last bucket ends at the window's end (now), not a whole width later.
-        end = min(start + BUCKET_WIDTHS[parse_bucket(bucket or DEFAULT_BUCKET)], clock())
+        # The last bucket ends at the window's end, not a whole width later.
+        width = BUCKET_WIDTHS[parse_bucket(bucket or DEFAULT_BUCKET)]
+        end = min(start + width, window_filter(window, None).end)
         if end <= start:
             return "That bucket has not started yet.", [], 1, 1
         with engine().connect() as conn:

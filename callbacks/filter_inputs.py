@@ -14,12 +14,13 @@ from dash import MATCH, Input, Output, State, ctx
 from flask import current_app
 from sqlalchemy import Engine, text
 
-from app.filter_state import parse_query_string
+from app.filter_state import local_range, parse_query_string, parse_range, range_problem
 from app.queries.filters import Filter
 from app.user_settings import save_ui_preferences, save_view, ui_preferences, view_name_problem
 from callbacks import signed_in_user, transaction
-from pages.filter_bar import BARS, view_id, view_links
+from pages.filter_bar import BARS, range_id, view_id, view_links, window_options
 from tradedash.auth import current_actor, require_role
+from tradedash.preferences import current_timezone
 
 WINDOW_LENGTHS: dict[str, dt.timedelta] = {
     "15m": dt.timedelta(minutes=15),
@@ -39,11 +40,16 @@ def filter_from_inputs(
     *,
     now: dt.datetime | None = None,
 ) -> Filter:
-    """The Filter of the window ending now (an unknown window falls back to 24 h)."""
-    length = WINDOW_LENGTHS.get(window or "24h", WINDOW_LENGTHS["24h"])
-    end = now or dt.datetime.now(dt.UTC)
+    """The Filter of a custom range, or of a preset window ending now (an unknown or invalid
+    window falls back to the last 24 h)."""
+    span = parse_range(window)
+    if span is not None and range_problem(span) is None:
+        start, end = span.start, span.end
+    else:
+        end = now or dt.datetime.now(dt.UTC)
+        start = end - WINDOW_LENGTHS.get(window or "24h", WINDOW_LENGTHS["24h"])
     return Filter(
-        start=end - length,
+        start=start,
         end=end,
         symbols=tuple(symbols or ()),
         lps=tuple(lps or ()),
@@ -81,7 +87,53 @@ def dimension_values(days: int = 30) -> dict[str, list[str]]:
 def register(app: dash.Dash) -> None:
     for bar in BARS.values():
         _register_url_sync(app, bar.prefix, bar.fields)
+        _register_custom_range(app, bar.prefix)
     _register_views(app)
+
+
+def apply_range(start: str | None, end: str | None, timezone: str) -> dict[str, Any]:
+    """What "Apply" changes: a valid range (typed in ``timezone``) selected in the window menu,
+    else the message next to the fields and both fields flagged."""
+    span, problem = local_range(start, end, timezone, dt.datetime.now(dt.UTC))
+    if span is None:
+        return {
+            "options": dash.no_update,
+            "window": dash.no_update,
+            "problem": problem,
+            "start_invalid": True,
+            "end_invalid": True,
+        }
+    return {
+        "options": window_options(span.text, timezone),
+        "window": span.text,
+        "problem": "",
+        "start_invalid": False,
+        "end_invalid": False,
+    }
+
+
+def _register_custom_range(app: dash.Dash, prefix: str) -> None:
+    @app.callback(
+        output={
+            "options": Output(f"{prefix}-window", "options"),
+            "window": Output(f"{prefix}-window", "value"),
+            "problem": Output(range_id(prefix, "problem"), "children"),
+            "start_invalid": Output(range_id(prefix, "start"), "invalid"),
+            "end_invalid": Output(range_id(prefix, "end"), "invalid"),
+        },
+        inputs={
+            "_apply": Input(range_id(prefix, "apply"), "n_clicks"),
+            "_submit": Input(range_id(prefix, "end"), "n_submit"),
+            "start": State(range_id(prefix, "start"), "value"),
+            "end": State(range_id(prefix, "end"), "value"),
+        },
+        prevent_initial_call=True,
+    )
+    @require_role("analyst")
+    def on_apply(
+        _apply: int | None, _submit: int | None, start: str | None, end: str | None
+    ) -> dict[str, Any]:
+        return apply_range(start, end, current_timezone())
 
 
 def _register_url_sync(app: dash.Dash, prefix: str, fields: tuple[str, ...]) -> None:

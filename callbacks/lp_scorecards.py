@@ -15,15 +15,20 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, ctx
 
 from app.charts import execution as charts
-from app.charts.scorecard import extremes, scorecard_frame, zscore_heatmap
+from app.charts.scorecard import MONEY_COLUMNS, extremes, scorecard_frame, zscore_heatmap
+from app.formatting import MILLISECONDS, Reporting, local_time
 from app.queries.execution import lp_scorecard, lp_spreads, quote_staleness, slippage_histogram
 from app.queries.filters import Filter
 from app.queries.lp_detail import latency_distribution, rejected_executions_page
 from app.queries.results import results_by
 from callbacks.filter_inputs import engine, filter_from_inputs
-from callbacks.page_reads import after_main_figure, filter_choices, reads
+from callbacks.live_updates import is_refresh, live_inputs, patched, register_live_badge
+from callbacks.page_reads import after_main_figure, filter_choices, reads, reporting
 from pages.ids import lp_scorecards as ids
+from pages.live import shape_id
+from pages.scorecard_columns import scorecard_columns
 from tradedash.auth import require_role
+from tradedash.preferences import current_timezone
 
 REJECTS_PAGE_SIZE = 50
 FILTER_VALUES = [
@@ -51,6 +56,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def in_reporting(frame: pd.DataFrame, shown: Reporting) -> pd.DataFrame:
+    """A ``scorecard_frame`` with its USD columns in the ``shown`` currency."""
+    converted = frame.copy()
+    for column in MONEY_COLUMNS:
+        amounts = [shown.amount(v) for v in frame[column].astype("float64")]
+        converted[column] = pd.Series(amounts, index=frame.index, dtype="float64")
+    return converted
+
+
 def scorecard_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Grid rows of a ``scorecard_frame``: one flat row per LP plus ``_rank`` ({column:
     "best" | "worst"})."""
@@ -61,8 +75,10 @@ def scorecard_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def quote_rows(spreads: pd.DataFrame, staleness: pd.DataFrame) -> list[dict[str, Any]]:
-    """Spread and staleness per LP and symbol, one grid row each."""
+def quote_rows(
+    spreads: pd.DataFrame, staleness: pd.DataFrame, timezone: str = "UTC"
+) -> list[dict[str, Any]]:
+    """Spread and staleness per LP and symbol, one grid row each; times in ``timezone``."""
     if spreads.empty and staleness.empty:
         return []
     merged = spreads.merge(staleness, on=["lp", "symbol"], how="outer")
@@ -79,17 +95,17 @@ def quote_rows(spreads: pd.DataFrame, staleness: pd.DataFrame) -> list[dict[str,
                     k: _plain(float(record[k])) if record.get(k) is not None else None
                     for k in ("spread_pips", "spread_min_pips", "spread_max_pips", "staleness_ms")
                 },
-                "last_quote": "" if pd.isna(last) else f"{last:%Y-%m-%d %H:%M:%S}",
+                "last_quote": "" if pd.isna(last) else local_time(last, timezone),
             }
         )
     return rows
 
 
-def reject_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """A page of rejected executions as grid rows."""
+def reject_rows(frame: pd.DataFrame, timezone: str = "UTC") -> list[dict[str, Any]]:
+    """A page of rejected executions as grid rows; times in ``timezone``, to the millisecond."""
     return [
         {
-            "time": f"{row['ts']:%Y-%m-%d %H:%M:%S.%f}"[:-3],
+            "time": local_time(row["ts"], timezone, MILLISECONDS),
             **{
                 k: _plain(row[k])
                 for k in ("exec_id", "order_id", "symbol", "side", "book", "reject_reason")
@@ -108,6 +124,7 @@ def _read(query: Any, f: Filter, *args: Any) -> Any:
 
 
 def register(app: dash.Dash) -> None:
+    register_live_badge(app, ids.LIVE)
     filters = [Input(component, prop) for component, prop in FILTER_VALUES]
     # The figures under the heatmap load once it is drawn (``values[-1]`` is that moment).
     below = [*filters, Input(ids.READY, "data")]
@@ -126,22 +143,43 @@ def register(app: dash.Dash) -> None:
         return values["symbols"], values["lps"], values["rules"]
 
     @app.callback(
-        Output(ids.GRID, "rowData"),
-        Output(ids.HEATMAP, "figure"),
-        Output(ids.MARKOUTS, "figure"),
-        *filters,
+        output={
+            "rows": Output(ids.GRID, "rowData"),
+            "heatmap": Output(ids.HEATMAP, "figure"),
+            "markouts": Output(ids.MARKOUTS, "figure"),
+            "columns": Output(ids.GRID, "columnDefs"),
+            "heatmap_shape": Output(shape_id(ids.HEATMAP), "data"),
+            "markouts_shape": Output(shape_id(ids.MARKOUTS), "data"),
+        },
+        inputs={
+            "values": filters,
+            "_refresh": live_inputs(ids.LIVE),
+            "shapes": [State(shape_id(ids.HEATMAP), "data"), State(shape_id(ids.MARKOUTS), "data")],
+        },
     )
     @require_role("analyst")
-    def show_scorecard(*values: Any) -> tuple[list[dict[str, Any]], go.Figure, go.Figure]:
+    def show_scorecard(values: list[Any], _refresh: list[Any], shapes: list[Any]) -> dict[str, Any]:
         f = page_filter(*values)
         rows = reads().read("lp_scorecard", f, lambda: _read(lp_scorecard, f))
         markouts = {row["lp"]: row["markout_pips"] for row in rows}
         frame = scorecard_frame(rows)
-        return (
-            scorecard_rows(frame),
-            zscore_heatmap(frame),
-            charts.markout_curves(markouts),
-        )
+        with engine().connect() as conn:
+            shown = reporting(conn, f.end)
+        refresh = is_refresh(ids.LIVE)
+        view = "|".join(str(v) for v in values)  # zoom and legend clicks stay while it holds
+        heatmap = zscore_heatmap(frame).update_layout(uirevision=view)
+        curves = charts.markout_curves(markouts).update_layout(uirevision=view)
+        heatmap_out, heatmap_shape = patched(heatmap, shapes[0], refresh)
+        curves_out, curves_shape = patched(curves, shapes[1], refresh)
+        return {
+            "rows": scorecard_rows(in_reporting(frame, shown)),
+            "heatmap": heatmap_out,
+            "markouts": curves_out,
+            # Re-sent only when the view changes: a refresh keeps the user's column widths.
+            "columns": dash.no_update if refresh else scorecard_columns(shown),
+            "heatmap_shape": heatmap_shape,
+            "markouts_shape": curves_shape,
+        }
 
     @app.callback(Output(ids.LATENCY, "figure"), *below)
     @require_role("analyst")
@@ -172,7 +210,7 @@ def register(app: dash.Dash) -> None:
         with engine().connect() as conn:
             spreads = lp_spreads(conn, f)
             staleness = quote_staleness(conn, f, now=f.end)
-        return quote_rows(spreads, staleness)
+        return quote_rows(spreads, staleness, current_timezone())
 
     @app.callback(
         Output(ids.REJECTS_TITLE, "children"),
@@ -205,4 +243,5 @@ def register(app: dash.Dash) -> None:
             if shown
             else "No rejected executions in this window."
         )
-        return f"Rejected executions of {lp}", reject_rows(rejects.rows), pages, number, count
+        rows = reject_rows(rejects.rows, current_timezone())
+        return f"Rejected executions of {lp}", rows, pages, number, count

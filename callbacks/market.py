@@ -17,10 +17,25 @@ from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
 from callbacks.page_reads import after_main_figure
 from pages.ids import market as ids
 from tradedash.auth import require_role
+from tradedash.preferences import current_timezone
 
 DEFAULT_SYMBOL = "EURUSD"
 PNL_BUCKETS: dict[str, Bucket] = {"15m": "1m", "1h": "1m", "24h": "15m", "7d": "1h", "30d": "1d"}
 """The P/L curve's resolution for each window."""
+PNL_SPANS: tuple[tuple[dt.timedelta, Bucket], ...] = (
+    (dt.timedelta(hours=1), "1m"),
+    (dt.timedelta(hours=24), "15m"),
+    (dt.timedelta(days=7), "1h"),
+)
+"""A custom range's resolution: the first whose span is at least the range's, else 1 day."""
+
+
+def pnl_bucket(window: str | None, f: Filter) -> Bucket:
+    """The P/L curve's bucket for a preset window or a custom range of ``f``'s length."""
+    if window in PNL_BUCKETS:
+        return PNL_BUCKETS[window]
+    span = f.end - f.start
+    return next((bucket for longest, bucket in PNL_SPANS if span <= longest), "1d")
 
 
 def clock() -> dt.datetime:
@@ -42,7 +57,9 @@ def price_figure(symbol: str | None, timeframe: str | None, window: str | None) 
     with engine().connect() as conn:
         bars = candles(conn, symbol, f, bucket, warmup=charts.WARMUP_BUCKETS)
         traded = fills(conn, symbol, f)
-    return charts.price_chart(bars, traded, symbol, visible_from=f.start)
+    return charts.price_chart(
+        bars, traded, symbol, visible_from=f.start, timezone=current_timezone()
+    )
 
 
 def register(app: dash.Dash) -> None:
@@ -79,12 +96,12 @@ def register(app: dash.Dash) -> None:
     def show_volatility(window: str | None, _ready: int | None = None) -> go.Figure:
         with engine().connect() as conn:
             volatility = volatility_by_hour(conn, window_filter(window))
-        return charts.volatility_heatmap(volatility)
+        return charts.volatility_heatmap(volatility, current_timezone(), clock())
 
     @app.callback(Output(ids.PNL, "figure"), Input(ids.WINDOW, "value"), Input(ids.READY, "data"))
     @require_role("analyst")
     def show_pnl(window: str | None, _ready: int | None = None) -> go.Figure:
         with engine().connect() as conn:
-            bucket = PNL_BUCKETS.get(window or "", "1h")
-            pnl = cumulative_pnl_by_lp(conn, window_filter(window), bucket)
-        return charts.cumulative_pnl_by_lp(pnl)
+            f = window_filter(window)
+            pnl = cumulative_pnl_by_lp(conn, f, pnl_bucket(window, f))
+        return charts.cumulative_pnl_by_lp(pnl, current_timezone())

@@ -20,13 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.charts.execution import volume_by_hour as volume_chart
 from app.charts.theme import STATUS_COLOURS, empty_figure
-from app.formatting import latency_ms, local_time, money, percent
+from app.formatting import Reporting, latency_ms, local_time, percent
 from app.queries.overview import DeskKpis, desk_kpis, lp_board, recent_alerts, volume_by_hour
 from app.stale_cache import last_good, remember
 from callbacks.filter_inputs import engine, filter_from_inputs
+from callbacks.page_reads import reporting
 from pages.ids import overview as ids
 from tradedash.auth import require_role
-from tradedash.preferences import current_timezone
+from tradedash.preferences import current_timezone, current_viewer
 
 
 def clock() -> dt.datetime:
@@ -34,8 +35,10 @@ def clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def kpi_texts(kpis: DeskKpis) -> dict[str, tuple[str, str]]:
-    """KPI name → (value, note) as the cards show them."""
+def kpi_texts(kpis: DeskKpis, reporting: Reporting | None = None) -> dict[str, tuple[str, str]]:
+    """KPI name → (value, note) as the cards show them, money in the ``reporting`` currency."""
+    shown = reporting or Reporting()
+    flag = f"; {shown.flag}" if shown.flag else ""
     a_share = kpis.a_book_share
     split = "–" if a_share is None else f"{a_share:.0%} / {1 - a_share:.0%}"
     p99 = latency_ms(kpis.latency_p99_ms)
@@ -50,8 +53,11 @@ def kpi_texts(kpis: DeskKpis) -> dict[str, tuple[str, str]]:
         "fill_ratio": (percent(kpis.fill_ratio), f"of {kpis.attempts:,} attempts"),
         "reject_rate": (percent(kpis.reject_rate, 2), f"of {kpis.attempts:,} attempts"),
         "latency_p99": (p99, "all LPs, from histograms"),
-        "exposure": (money(kpis.exposure_usd), "B-book, Σ |net| × mid" + unconverted),
-        "pnl_today": (money(kpis.pnl_today_usd), f"{kpis.trades_today:,} trades since 00:00 UTC"),
+        "exposure": (shown.text(kpis.exposure_usd), "B-book, Σ |net| × mid" + unconverted + flag),
+        "pnl_today": (
+            shown.text(kpis.pnl_today_usd),
+            f"{kpis.trades_today:,} trades since 00:00 UTC" + flag,
+        ),
     }
 
 
@@ -138,17 +144,20 @@ def desk(window: str | None) -> dict[str, Any]:
     stale, while the database cannot be reached)."""
     f = filter_from_inputs(window, now=clock())
     timezone = current_timezone()
-    key = f"overview:desk:{window or '24h'}"
+    currency = current_viewer().currency
+    # Per zone and currency: the cached texts are written in them.
+    key = f"overview:desk:{window or '24h'}:{timezone}:{currency}"
     try:
         with engine().connect() as conn:
             kpis = desk_kpis(conn, f)
             volume = volume_by_hour(conn, f)
+            money_in = reporting(conn, f.end)
     except SQLAlchemyError:
         return _stale_desk(key, timezone)
     out: dict[str, Any] = {}
-    for name, (value, note) in kpi_texts(kpis).items():
+    for name, (value, note) in kpi_texts(kpis, money_in).items():
         out[f"{name}_value"], out[f"{name}_note"] = value, note
-    figure: go.Figure = volume_chart(volume)
+    figure: go.Figure = volume_chart(volume, timezone)
     figure.update_layout(uirevision=window or "24h")  # keep the user's zoom across updates
     out.update(volume=figure, updated=f"Updated {local_time(f.end, timezone, '%H:%M:%S')}")
     remember(cache(), key, out, now=clock())

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
+from typing import Any
 
 import dash
 from dash import Input, Output
 from flask import current_app
 from flask import session as cookie_session
+from sqlalchemy import Connection
 
 from app.cache import ReadCache
+from app.formatting import Reporting
+from app.queries.currency import report_rate
 from app.queries.filters import Filter
 from callbacks.filter_inputs import dimension_values
 from tradedash.auth.csrf import SESSION_KEY
+from tradedash.preferences import current_viewer
 
 
 def reads() -> ReadCache:
@@ -24,6 +30,26 @@ def reads() -> ReadCache:
     token = str(cookie_session.get(SESSION_KEY, ""))
     scope = hashlib.sha256(f"{resources.settings.database_url}|{token}".encode()).hexdigest()
     return ReadCache(resources.redis, scope[:24], resources.settings.ui_cache_ttl_s)
+
+
+def reporting(conn: Connection, at: dt.datetime) -> Reporting:
+    """The signed-in user's reporting currency with its USD rate at ``at`` (unknown: None, and
+    the page shows USD amounts flagged)."""
+    currency = current_viewer().currency or "USD"
+    return Reporting(currency, report_rate(conn, currency, at))
+
+
+def money_headers(
+    columns: list[dict[str, Any]] | None, shown: Reporting, names: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """A grid's ``columns`` with the header of each money field in ``names`` (field → name)
+    naming the ``shown`` currency: ``Net P/L (EUR)``."""
+    return [
+        {**column, "headerName": shown.label(names[column["field"]])}
+        if column.get("field") in names
+        else column
+        for column in columns or []
+    ]
 
 
 def filter_choices() -> dict[str, list[str]]:

@@ -28,7 +28,7 @@ from app.exports.request import (
 from app.exports.service import ExportStream, record_export
 from app.queries.filters import Filter, FilterError
 from app.user_settings import timezone_names
-from callbacks import signed_in_user, transaction, utc_text
+from callbacks import local_text, signed_in_user, transaction
 from pages.ids import reports_exports as ids
 from tradedash.api.exports import downloads
 from tradedash.auth import current_actor, current_principal, require_permission
@@ -141,16 +141,24 @@ def job_view(job: ExportJob | None) -> tuple[int, str, Any, bool]:
     return percent, f"{job.status} {percent} %", "", False
 
 
+def _stored_time(value: str) -> str:
+    """A time stored as ISO text in an export's filter, in the signed-in user's timezone."""
+    try:
+        return local_text(dt.datetime.fromisoformat(value))
+    except ValueError:
+        return value[:16].replace("T", " ")
+
+
 def history_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The history grid's rows."""
+    """The history grid's rows, times in the signed-in user's timezone."""
     out = []
     for row in rows:
         f = row["filter"] or {}
-        window = f"{f.get('start', '')[:16]} – {f.get('end', '')[:16]}".replace("T", " ")
+        window = f"{_stored_time(f.get('start', ''))} – {_stored_time(f.get('end', ''))}"
         out.append(
             {
                 "id": row["id"],
-                "created": utc_text(row["created_at"]),
+                "created": local_text(row["created_at"]),
                 "actor": row["actor"],
                 "dataset": row["dataset"],
                 "format": row["format"],

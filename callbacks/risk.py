@@ -21,16 +21,18 @@ from app.charts.risk import (
     var_figure,
     var_table,
 )
+from app.formatting import Reporting
 from app.queries.execution import lp_scorecard
 from app.queries.filters import MAX_WINDOW, Filter
 from app.queries.margin import margin_watchlist
 from app.queries.results import pnl_curve, results_by
 from app.queries.risk import var_report
-from callbacks import utc_text
+from callbacks import local_text
 from callbacks.filter_inputs import engine, filter_from_inputs
-from callbacks.page_reads import after_main_figure, reads
+from callbacks.page_reads import after_main_figure, reads, reporting
 from pages.ids import risk as ids
 from tradedash.auth import require_role
+from tradedash.preferences import current_timezone
 
 FILTER_NAMES = ("window", "symbols", "lps", "books", "rules")
 MAX_VAR_DAYS = 1000
@@ -67,11 +69,22 @@ def var_history(f: Filter) -> Filter:
 
 
 def _money(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+    return "—" if value is None or math.isnan(value) else f"{value:,.2f}"
 
 
-def var_rows_table(table: pd.DataFrame) -> dbc.Table | html.P:
-    """VaR and ES per scope with the days each used (the book last, in bold)."""
+def in_reporting(table: pd.DataFrame, shown: Reporting) -> pd.DataFrame:
+    """:func:`var_table` with VaR and ES (USD) in the ``shown`` currency."""
+    converted = table.copy()
+    for column in ("var95", "es95"):
+        converted[column] = [shown.amount(v) for v in table[column].astype("float64")]
+        converted[column] = converted[column].astype("float64")
+    return converted
+
+
+def var_rows_table(table: pd.DataFrame, shown: Reporting | None = None) -> dbc.Table | html.P:
+    """VaR and ES per scope (in the ``shown`` currency, named in the header) with the days
+    each used (the book last, in bold)."""
+    shown = shown or Reporting()
     if table.empty or table["trades"].sum() == 0:
         return html.P("No closed trades for this filter.", className="text-muted")
     header = html.Thead(
@@ -80,8 +93,8 @@ def var_rows_table(table: pd.DataFrame) -> dbc.Table | html.P:
                 html.Th(h, className=c)
                 for h, c in (
                     ("Scope", ""),
-                    ("VaR 95 %", "text-end"),
-                    ("ES 95 %", "text-end"),
+                    (shown.label("VaR 95 %"), "text-end"),
+                    (shown.label("ES 95 %"), "text-end"),
                     ("Days used", "text-end"),
                     ("Trades", "text-end"),
                 )
@@ -116,7 +129,7 @@ def watchlist_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
             "equity": float(row.equity),
             "margin_used": float(row.margin_used),
             "currency": row.currency,
-            "snapshot": utc_text(row.ts.to_pydatetime()),
+            "snapshot": local_text(row.ts.to_pydatetime()),
         }
         for index, row in enumerate(frame.itertuples(index=False))
     ]
@@ -149,7 +162,10 @@ def register(app: dash.Dash) -> None:
         f = var_history(filter_from_inputs(window, symbols, lps, books, rules))
         with engine().connect() as conn:
             table = var_table(var_report(conn, f, days))
-        return False, "", var_figure(table), var_rows_table(table)
+            shown = reporting(conn, f.end)
+        table = in_reporting(table, shown)
+        figure = var_figure(table, shown.label("1-day loss"))
+        return False, "", figure, var_rows_table(table, shown)
 
     @app.callback(Output(ids.DRAWDOWN, "figure"), *filter_inputs(), Input(ids.READY, "data"))
     @require_role("analyst")
@@ -164,7 +180,7 @@ def register(app: dash.Dash) -> None:
         f = filter_from_inputs(window, symbols, lps, books, rules)
         with engine().connect() as conn:
             curve = pnl_curve(conn, f)
-        return book_drawdown_figure(curve)
+        return book_drawdown_figure(curve, current_timezone())
 
     @app.callback(
         Output(ids.MARGIN_THRESHOLD, "invalid"),

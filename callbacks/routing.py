@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, ctx, html
 
 from app.charts import routing as charts
+from app.charts.routing import ShareMeasure
 from app.charts.theme import empty_figure
 from app.formatting import local_time
 from app.metrics.routing import RoutingSummary
@@ -206,7 +207,8 @@ def register(app: dash.Dash) -> None:
                 over_time = routing_shares_over_time(conn, f, parse_bucket(bucket or "15m"))
         except FilterError as error:
             return _problem(error)
-        return charts.book_shares_area(over_time, "notional" if measure == "notional" else "count")
+        shown: ShareMeasure = "notional" if measure == "notional" else "count"
+        return charts.book_shares_area(over_time, shown, current_timezone())
 
     @app.callback(
         Output(ids.REJECTS, "figure"),
@@ -223,7 +225,7 @@ def register(app: dash.Dash) -> None:
                 series = reject_rate_series(conn, f, parse_bucket(bucket or "15m"))
         except FilterError as error:
             return _problem(error)
-        return charts.reject_rate_lines(series[series["lp"] != "INTERNAL"])
+        return charts.reject_rate_lines(series[series["lp"] != "INTERNAL"], current_timezone())
 
     @app.callback(
         Output(ids.DECISIONS_GRID, "rowData"),

@@ -23,6 +23,7 @@ from app.charts.results import (
     pnl_distribution_figure,
     version_comparison_figure,
 )
+from app.formatting import Reporting
 from app.metrics.backtest import CostModel
 from app.metrics.results import profit_factor_band
 from app.queries.filters import Filter
@@ -34,11 +35,12 @@ from app.queries.results import (
     rule_version_report,
 )
 from app.queries.rules import compare_rule_versions, rule_backtest, rule_versions
-from callbacks import utc_text
+from callbacks import local_text
 from callbacks.filter_inputs import engine, filter_from_inputs
-from callbacks.page_reads import after_main_figure, reads
+from callbacks.page_reads import after_main_figure, money_headers, reads, reporting
 from pages.ids import rules as ids
 from tradedash.auth import require_role
+from tradedash.preferences import current_timezone
 
 FILTER_NAMES = ("window", "symbols", "lps", "books", "rules")
 MAX_CURVES = 10
@@ -66,10 +68,19 @@ def profit_factor_label(value: float | None) -> str:
     return "∞" if math.isinf(value) else f"{value:.2f}"
 
 
-def report_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rule report rows for the grid: a unique ``key``, the profit factor's label and band."""
+MONEY_FIELDS = ("gross_profit", "gross_loss", "net_pnl", "max_drawdown", "var95", "es95")
+"""The report's amounts in USD, shown in the user's reporting currency."""
+MONEY_HEADERS = {"net_pnl": "Net P/L", "max_drawdown": "Max drawdown"}
+"""The report grid's money columns and their names without the currency."""
+
+
+def report_rows(rows: list[dict[str, Any]], shown: Reporting | None = None) -> list[dict[str, Any]]:
+    """Rule report rows for the grid: a unique ``key``, the profit factor's label and band,
+    amounts in the ``shown`` currency."""
     out = []
+    money = shown or Reporting()
     for row in rows:
+        row = {**row, **{k: money.amount(row[k]) for k in MONEY_FIELDS if k in row}}
         factor = row["profit_factor"]
         band = profit_factor_band(factor)
         version = row.get("rule_version")
@@ -98,11 +109,19 @@ def version_rows(versions: pd.DataFrame, rule_ids: tuple[str, ...] = ()) -> list
             "rule_version": int(row.rule_version),
             "name": row.name,
             "book": row.book,
-            "effective_from": utc_text(row.effective_from),
+            "effective_from": local_text(row.effective_from),
             "conditions": orjson.dumps(row.conditions, option=orjson.OPT_SORT_KEYS).decode(),
         }
         for row in versions.itertuples(index=False)
     ]
+
+
+def curve_in(curve: pd.DataFrame, shown: Reporting) -> pd.DataFrame:
+    """A :func:`pnl_curve` frame with its amounts (USD) in the ``shown`` currency."""
+    if not shown.converted or shown.usd_per_unit is None or curve.empty:
+        return curve
+    amounts = [c for c in ("cumulative_pnl", "peak", "drawdown") if c in curve.columns]
+    return curve.assign(**{c: curve[c] / shown.usd_per_unit for c in amounts})
 
 
 def rule_curves(conn: Any, f: Filter, report: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
@@ -281,9 +300,11 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(
         Output(ids.REPORT_GRID, "rowData"),
+        Output(ids.REPORT_GRID, "columnDefs"),
         *filter_inputs(),
         Input(ids.BY_VERSION, "value"),
         Input(ids.READY, "data"),
+        State(ids.REPORT_GRID, "columnDefs"),
     )
     @require_role("analyst")
     def show_report(
@@ -294,11 +315,14 @@ def register(app: dash.Dash) -> None:
         rules: list[str] | None,
         by_version: bool | None,
         _ready: int | None = None,
-    ) -> list[dict[str, Any]]:
+        columns: list[dict[str, Any]] | None = None,
+    ) -> tuple[list[dict[str, Any]], Any]:
         f = filter_from_inputs(window, symbols, lps, books, rules)
         with engine().connect() as conn:
             rows = rule_version_report(conn, f) if by_version else report_of(conn, f)
-        return report_rows(rows)
+            shown = reporting(conn, f.end)
+        headers = money_headers(columns, shown, MONEY_HEADERS) if columns else dash.no_update
+        return report_rows(rows, shown), headers
 
     @app.callback(
         Output(ids.CUMULATIVE, "figure"),
@@ -320,9 +344,11 @@ def register(app: dash.Dash) -> None:
             curves = rule_curves(conn, f, report_of(conn, f))
             histogram = pnl_distribution(conn, f)
             attribution = pnl_attribution_by_symbol(conn, f)
+            shown = reporting(conn, f.end)
+        curves = {label: curve_in(curve, shown) for label, curve in curves.items()}
         return (
-            cumulative_pnl_figure(curves),
-            drawdown_figure(curves),
+            cumulative_pnl_figure(curves, current_timezone(), shown.label("Cumulative P/L")),
+            drawdown_figure(curves, current_timezone(), shown.label("Drawdown")),
             pnl_distribution_figure(histogram),
             attribution_waterfall_figure(attribution),
         )

@@ -23,10 +23,10 @@ CHANNEL_COLUMNS = [
     {"field": "enabled", "headerName": "Enabled", "flex": 1},
     {"field": "target", "headerName": "Sends to", "flex": 3},
     {"field": "secrets", "headerName": "Secrets set", "flex": 2},
-    {"field": "updated_at", "headerName": "Updated (UTC)", "flex": 2},
+    {"field": "updated_at", "headerName": "Updated", "flex": 2},
 ]
 LOG_COLUMNS = [
-    {"field": "created_at", "headerName": "Queued (UTC)", "flex": 2},
+    {"field": "created_at", "headerName": "Queued", "flex": 2},
     {"field": "channel", "headerName": "Channel", "flex": 2},
     {"field": "alert", "headerName": "Alert event", "flex": 1},
     {"field": "transition", "headerName": "Transition", "flex": 1},

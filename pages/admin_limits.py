@@ -26,7 +26,7 @@ COLUMNS = [
             "function": "params.value == null ? 'no limit' : d3.format(',.0f')(params.value)"
         },
     },
-    {"field": "updated_at", "headerName": "Updated (UTC)", "flex": 2},
+    {"field": "updated_at", "headerName": "Updated", "flex": 2},
     {"field": "updated_by", "headerName": "Updated by", "flex": 2},
 ]
 

@@ -13,7 +13,7 @@ from pages.ids import admin_mailbox as ids
 dash.register_page(__name__, path="/admin/mailbox", name="Mailbox", order=96, min_role="admin")
 
 COLUMNS = [
-    {"field": "received", "headerName": "Received (UTC)", "flex": 2},
+    {"field": "received", "headerName": "Received", "flex": 2},
     {"field": "to", "headerName": "To", "flex": 2},
     {"field": "subject", "headerName": "Subject", "flex": 4},
     {"field": "attachments", "headerName": "Attachments", "flex": 2},

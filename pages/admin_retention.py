@@ -21,7 +21,7 @@ COLUMNS: list[dict[str, Any]] = [
     {"field": "data_class", "headerName": "Class"},
     {"field": "keep_days", "headerName": "Keep (days)", "type": "rightAligned"},
     {"field": "minimum_days", "headerName": "Minimum", "type": "rightAligned"},
-    {"field": "updated_at", "headerName": "Updated (UTC)"},
+    {"field": "updated_at", "headerName": "Updated"},
     {"field": "updated_by", "headerName": "Updated by"},
 ]
 

@@ -23,10 +23,10 @@ COLUMNS = [
         "minWidth": 90,
         "cellClassRules": {"cell-muted": "params.value !== 'live'"},
     },
-    {"field": "created", "headerName": "Created (UTC)", **_DATE},
-    {"field": "expires", "headerName": "Expires (UTC)", **_DATE},
-    {"field": "revoked", "headerName": "Revoked (UTC)", **_DATE},
-    {"field": "last_used", "headerName": "Last used (UTC)", **_DATE},
+    {"field": "created", "headerName": "Created", **_DATE},
+    {"field": "expires", "headerName": "Expires", **_DATE},
+    {"field": "revoked", "headerName": "Revoked", **_DATE},
+    {"field": "last_used", "headerName": "Last used", **_DATE},
 ]
 
 

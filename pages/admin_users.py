@@ -24,8 +24,8 @@ COLUMNS = [
         "minWidth": 95,
         "cellClassRules": {"cell-muted": "params.value !== 'Active'"},
     },
-    {"field": "last_login", "headerName": "Last sign-in (UTC)", "flex": 2, "minWidth": 135},
-    {"field": "created", "headerName": "Created (UTC)", "flex": 2, "minWidth": 135},
+    {"field": "last_login", "headerName": "Last sign-in", "flex": 2, "minWidth": 135},
+    {"field": "created", "headerName": "Created", "flex": 2, "minWidth": 135},
 ]
 
 

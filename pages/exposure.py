@@ -14,6 +14,7 @@ from callbacks.filter_inputs import dimension_values
 from pages.filter_bar import url_bar
 from pages.forms import card, field, grid, page_header, status
 from pages.ids import exposure as ids
+from pages.live import live_controls
 from tradedash.auth import current_role
 
 dash.register_page(__name__, path="/exposure", name="Exposure", order=40)
@@ -137,6 +138,7 @@ def layout(**query: str) -> html.Div:
                 "against each symbol's limit.",
             ),
             dcc.Store(id=ids.LIMITS_CHANGED, data=0),
+            live_controls(ids.LIVE, (ids.HEATMAP, ids.OVER_TIME)),
             FILTERS.layout(query, known=dimension_values),
             html.Div(id=ids.TOTAL, className="mb-3"),
             dbc.Row(dbc.Col(_heatmap()), className="g-4 mb-4"),

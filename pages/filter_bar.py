@@ -15,6 +15,7 @@ defaults.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,9 +23,20 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from app.filter_state import BUCKETS, WINDOWS, FilterState, has_filters, keep_known, parse_query
+from app.filter_state import (
+    BUCKETS,
+    MAX_RANGE,
+    WINDOWS,
+    FilterState,
+    has_filters,
+    keep_known,
+    parse_query,
+    parse_range,
+    range_inputs,
+    range_label,
+)
 from app.filter_state import parse_query_string as parse_defaults
-from tradedash.preferences import current_preferences, current_saved_views
+from tradedash.preferences import current_preferences, current_saved_views, current_timezone
 
 FILTER_FIELDS = ("window", "symbols", "lps", "books", "rules", "bucket")
 
@@ -33,6 +45,22 @@ def view_id(kind: str, prefix: Any) -> dict[str, Any]:
     """The id of one of a bar's saved-view controls (pattern-matched by ``bar``: a prefix, or
     ``dash.MATCH`` in a callback)."""
     return {"type": f"td-view-{kind}", "bar": prefix}
+
+
+def range_id(prefix: str, part: str) -> str:
+    """The id of a part of the bar's custom range: ``start``, ``end``, ``apply`` or
+    ``problem`` (the message next to the fields)."""
+    return f"{prefix}-range-{part}"
+
+
+def window_options(window: str | None, timezone: str) -> list[dict[str, str]]:
+    """The window menu: the presets, and ``window`` when it is a custom range, labelled in the
+    user's ``timezone``."""
+    options = [{"label": label, "value": key} for key, label in WINDOWS.items()]
+    span = parse_range(window)
+    if span is not None:
+        options.append({"label": range_label(span, timezone), "value": span.text})
+    return options
 
 
 def notice_id(prefix: str) -> str:
@@ -73,7 +101,7 @@ class Bar:
     ) -> tuple[FilterState, list[str]]:
         """The values the bar opens with for ``query``, and the notices to show about it."""
         if has_filters(query):
-            state, notices = parse_query(query)
+            state, notices = parse_query(query, now=dt.datetime.now(dt.UTC))
         else:
             own = FilterState(books=self.default_books)
             user, _ignored = parse_defaults(current_preferences().default_filters)
@@ -141,18 +169,57 @@ def _dropdown(
     )
 
 
-def _choice(prefix: str, name: str, labels: dict[str, str], value: str) -> dcc.Dropdown:
+def _choice(
+    prefix: str, name: str, labels: dict[str, str] | list[dict[str, str]], value: str
+) -> dcc.Dropdown:
     return dcc.Dropdown(
         id=f"{prefix}-{name}",
-        options=[{"label": label, "value": key} for key, label in labels.items()],
+        options=(
+            [{"label": label, "value": key} for key, label in labels.items()]
+            if isinstance(labels, dict)
+            else labels
+        ),
         value=value,
         clearable=False,
     )
 
 
-def _bar_row(bar: Bar, state: FilterState, options: Mapping[str, list[str]]) -> dbc.Row:
+def _custom_range(prefix: str, window: str | None, timezone: str) -> html.Div:
+    # Typed in the user's timezone; "Apply" validates them (callbacks.filter_inputs) and, when
+    # they make a range, selects it in the window menu, which is what the URL and pages read.
+    span = parse_range(window)
+    start, end = range_inputs(span, timezone) if span is not None else ("", "")
+    return html.Div(
+        [
+            dbc.InputGroup(
+                [
+                    dbc.InputGroupText("From"),
+                    dbc.Input(id=range_id(prefix, "start"), type="datetime-local", value=start),
+                    dbc.InputGroupText("to"),
+                    dbc.Input(id=range_id(prefix, "end"), type="datetime-local", value=end),
+                    dbc.Button("Apply", id=range_id(prefix, "apply"), color="secondary"),
+                ],
+                size="sm",
+                className="range-inputs",
+            ),
+            html.Div(id=range_id(prefix, "problem"), className="range-problem", role="alert"),
+        ],
+        className="filter-range",
+        title=f"A custom range in your timezone ({timezone}), at most {MAX_RANGE.days} days",
+    )
+
+
+def _bar_row(
+    bar: Bar, state: FilterState, options: Mapping[str, list[str]], *, custom: bool = True
+) -> dbc.Row:
     p = bar.prefix
-    cols: list[Any] = [dbc.Col(_choice(p, "window", WINDOWS, state.window or bar.window), md=2)]
+    timezone = current_timezone()
+    window = state.window or bar.window
+    cols: list[Any] = [
+        dbc.Col(_choice(p, "window", window_options(window, timezone), window), md=2)
+    ]
+    if custom:
+        cols.append(dbc.Col(_custom_range(p, window, timezone), xs=12, md="auto"))
     if bar.symbols:
         symbols = options.get("symbols", [])
         cols.append(dbc.Col(_dropdown(p, "symbols", "All symbols", symbols, state.symbols), md=2))
@@ -244,6 +311,6 @@ def filter_bar(
         window=window,
     )
     options = {"symbols": symbols or [], "lps": lps or [], "rules": rules or []}
-    row = _bar_row(bar, FilterState(window=window, bucket=bucket), options)
+    row = _bar_row(bar, FilterState(window=window, bucket=bucket), options, custom=False)
     row.children = row.children[:-1]  # no saved-view controls without a URL to save
     return row

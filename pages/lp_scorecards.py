@@ -9,47 +9,18 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from app.charts.scorecard import METRICS, PERCENT_COLUMNS
 from app.charts.theme import GRAPH_CONFIG
 from callbacks.filter_inputs import dimension_values
 from pages.filter_bar import url_bar
 from pages.forms import card, grid, page_header
 from pages.ids import lp_scorecards as ids
+from pages.live import live_controls
+from pages.scorecard_columns import FORMAT_NUMBER, scorecard_columns
 
 dash.register_page(__name__, path="/lp-scorecards", name="LP scorecards", order=10)
 FILTERS = url_bar(ids.PREFIX, symbols=True, lps=True, rules=True)
 
-_FORMAT_PERCENT = "params.value == null ? '–' : d3.format('.1%')(params.value)"
-_FORMAT_NUMBER = (
-    "params.value == null ? '–' : "
-    "(Math.abs(params.value) >= 1000 ? d3.format(',.0f') : d3.format(',.3~f'))(params.value)"
-)
-
-
-def _metric_column(field: str) -> dict[str, Any]:
-    label, _direction = METRICS[field]
-    return {
-        "field": field,
-        "headerName": label,
-        "type": "rightAligned",
-        "filter": False,
-        "minWidth": 110,
-        "headerTooltip": label,
-        "valueFormatter": {
-            "function": _FORMAT_PERCENT if field in PERCENT_COLUMNS else _FORMAT_NUMBER
-        },
-        # Best and worst LP of each ranked column, marked by the callback in row["_rank"].
-        "cellClassRules": {
-            "cell-best": f"params.data._rank && params.data._rank['{field}'] === 'best'",
-            "cell-worst": f"params.data._rank && params.data._rank['{field}'] === 'worst'",
-        },
-    }
-
-
-SCORECARD_COLUMNS = [
-    {"field": "lp", "headerName": "LP", "pinned": "left", "minWidth": 120},
-    *(_metric_column(field) for field in METRICS),
-]
+SCORECARD_COLUMNS = scorecard_columns()
 
 QUOTE_COLUMNS = [
     {"field": "lp", "headerName": "LP", "minWidth": 110},
@@ -60,7 +31,7 @@ QUOTE_COLUMNS = [
             "headerName": header,
             "type": "rightAligned",
             "filter": False,
-            "valueFormatter": {"function": _FORMAT_NUMBER},
+            "valueFormatter": {"function": FORMAT_NUMBER},
         }
         for field, header in (
             ("spread_pips", "Spread (pips, time-weighted)"),
@@ -69,11 +40,11 @@ QUOTE_COLUMNS = [
             ("staleness_ms", "Staleness (ms)"),
         )
     ),
-    {"field": "last_quote", "headerName": "Last quote (UTC)", "minWidth": 150},
+    {"field": "last_quote", "headerName": "Last quote", "minWidth": 150},
 ]
 
 REJECT_COLUMNS: list[dict[str, Any]] = [
-    {"field": "time", "headerName": "Time (UTC)", "minWidth": 160},
+    {"field": "time", "headerName": "Time", "minWidth": 160},
     {"field": "exec_id", "headerName": "Execution", "minWidth": 150},
     {"field": "order_id", "headerName": "Order", "minWidth": 150},
     {"field": "symbol", "headerName": "Symbol", "minWidth": 90},
@@ -149,6 +120,7 @@ def layout(**query: str) -> html.Div:
                 "Execution quality per liquidity provider (B-book fills as INTERNAL). "
                 "Green marks the best LP of a column, red the worst.",
             ),
+            live_controls(ids.LIVE, (ids.HEATMAP, ids.MARKOUTS)),
             FILTERS.layout(query, known=dimension_values),
             card("Scorecard", [scorecard]),
             dbc.Row(

@@ -23,12 +23,12 @@ FORMAT_LABELS = {
     "pdf": "PDF (reports)",
 }
 HISTORY_COLUMNS = [
-    {"field": "created", "headerName": "When (UTC)", "flex": 2, "minWidth": 140},
+    {"field": "created", "headerName": "When", "flex": 2, "minWidth": 140},
     {"field": "actor", "headerName": "Who", "flex": 2, "minWidth": 140},
     {"field": "dataset", "headerName": "Dataset", "flex": 2, "minWidth": 110},
     {"field": "format", "headerName": "Format", "flex": 1, "minWidth": 80},
     {"field": "rows", "headerName": "Rows", "flex": 1, "minWidth": 80},
-    {"field": "window", "headerName": "Window (UTC)", "flex": 3, "minWidth": 200},
+    {"field": "window", "headerName": "Window", "flex": 3, "minWidth": 200},
     {"field": "sha256", "headerName": "SHA-256", "flex": 3, "minWidth": 200},
 ]
 

@@ -64,7 +64,7 @@ MARGIN_COLUMNS = [
         "minWidth": 110,
     },  # fmt: skip
     {"field": "currency", "headerName": "Ccy", "minWidth": 70, "maxWidth": 90, "filter": False},
-    {"field": "snapshot", "headerName": "Snapshot (UTC)", "minWidth": 150},
+    {"field": "snapshot", "headerName": "Snapshot", "minWidth": 150},
 ]
 
 

@@ -77,7 +77,7 @@ VERSION_COLUMNS = [
     {"field": "rule_version", "headerName": "Version", "minWidth": 80, "filter": False},
     {"field": "name", "headerName": "Name", "minWidth": 150},
     {"field": "book", "headerName": "Book", "minWidth": 70},
-    {"field": "effective_from", "headerName": "Effective from (UTC)", "minWidth": 150},
+    {"field": "effective_from", "headerName": "Effective from", "minWidth": 150},
     {"field": "conditions", "headerName": "Conditions", "minWidth": 260, "flex": 2},
 ]
 

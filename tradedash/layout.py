@@ -129,6 +129,23 @@ def _user_corner(account_pages: list[dict[str, Any]]) -> html.Div:
     )
 
 
+def _nav_toggler() -> html.Button:
+    # Shown on a phone only (assets/base.css), where the links fold away; assets/nav.js opens
+    # and closes them.
+    aria: dict[str, Any] = {
+        "aria-label": "Menu",
+        "aria-controls": "topnav",
+        "aria-expanded": "false",
+    }
+    return html.Button(
+        html.Span(className="nav-toggler-bars"),
+        id="nav-toggler",
+        className="nav-toggler",
+        title="Menu",
+        **aria,
+    )
+
+
 def shell() -> html.Div:
     """The top bar built from the page registry (filtered by role), then the current page."""
     role = current_user.role if current_user.is_authenticated else None
@@ -144,7 +161,7 @@ def shell() -> html.Div:
     return html.Div(
         [
             html.Nav(
-                [brand, *links, _user_corner(groups.get(ACCOUNT_GROUP, []))],
+                [brand, _nav_toggler(), *links, _user_corner(groups.get(ACCOUNT_GROUP, []))],
                 className="topnav",
                 id="topnav",
             ),

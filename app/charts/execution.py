@@ -24,6 +24,7 @@ from app.charts.theme import (
     figure,
     title,
 )
+from app.charts.time_axis import label_time_axis, local_times
 
 LATENCY_TITLE = title(
     "Latency per LP (ms)", "box p25–p75 and median, whiskers p5–p95, ◆ p99; from histograms"
@@ -180,8 +181,9 @@ def profit_factor_gauges(results: Sequence[Mapping[str, Any]], *, columns: int =
     return fig
 
 
-def volume_by_hour(volume: pd.DataFrame) -> go.Figure:
-    """Stacked bars of filled notional (USD) per hour and book (``overview.volume_by_hour``)."""
+def volume_by_hour(volume: pd.DataFrame, timezone: str = "UTC") -> go.Figure:
+    """Stacked bars of filled notional (USD) per hour and book (``overview.volume_by_hour``),
+    hours in ``timezone``."""
     heading = title("Volume by hour", "filled notional in USD, per book")
     if volume.empty:
         return empty_figure(title=heading)
@@ -190,7 +192,7 @@ def volume_by_hour(volume: pd.DataFrame) -> go.Figure:
         part = volume[volume["book"] == book]
         fig.add_trace(
             go.Bar(
-                x=part["hour"],
+                x=local_times(part["hour"], timezone),
                 y=part["notional_usd"].astype(float),
                 name=f"{book}-book",
                 marker_color=BOOK_COLOURS.get(book),
@@ -200,4 +202,4 @@ def volume_by_hour(volume: pd.DataFrame) -> go.Figure:
             )
         )
     fig.update_yaxes(tickprefix="$", tickformat="~s")
-    return fig
+    return label_time_axis(fig, timezone)

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from app.charts import theme
+from app.charts.time_axis import label_time_axis, local_times
 
 HEIGHT = 300
 """Height of the blank chart shown when there is nothing to draw."""
@@ -40,14 +41,16 @@ def heatmap_cells(matrix: pd.DataFrame) -> list[list[float | None]]:
     ]
 
 
-def exposure_heatmap(matrix: pd.DataFrame, measure: str = "net") -> go.Figure:
+def exposure_heatmap(
+    matrix: pd.DataFrame, measure: str = "net", timezone: str = "UTC"
+) -> go.Figure:
     """Symbols (rows) × bucket starts (columns) from :func:`app.queries.exposure.exposure_heatmap`:
     the net position on a diverging scale, or the utilisation from green (low) to red (at or
-    over the limit)."""
+    over the limit). Bucket starts in ``timezone``."""
     if matrix.empty or not len(matrix.columns):
         return theme.empty_figure("No B-book positions in this window.", height=HEIGHT)
     z = heatmap_cells(matrix)
-    x = [pd.Timestamp(t).strftime("%Y-%m-%d %H:%M") for t in matrix.columns]
+    x = [t.strftime("%Y-%m-%d %H:%M") for t in local_times(matrix.columns, timezone)]
     y = [str(symbol) for symbol in matrix.index]
     finite = [v for row in z for v in row if v is not None]
     if measure == "utilisation":
@@ -60,7 +63,7 @@ def exposure_heatmap(matrix: pd.DataFrame, measure: str = "net") -> go.Figure:
             "zmin": 0.0,
             "zmax": max(BREACH_AT, *finite),
             "colorbar": {"title": {"text": "of limit"}, "tickformat": ".0%"},
-            "hovertemplate": "%{y} at %{x} UTC<br>%{z:.1%} of limit<extra></extra>",
+            "hovertemplate": "%{y} at %{x}<br>%{z:.1%} of limit<extra></extra>",
         }
     else:
         extent = max((abs(v) for v in finite), default=0.0) or 1.0
@@ -69,13 +72,13 @@ def exposure_heatmap(matrix: pd.DataFrame, measure: str = "net") -> go.Figure:
             "zmin": -extent,
             "zmax": extent,
             "colorbar": {"title": {"text": "net"}, "tickformat": "~s"},
-            "hovertemplate": "%{y} at %{x} UTC<br>net %{z:,.0f}<extra></extra>",
+            "hovertemplate": "%{y} at %{x}<br>net %{z:,.0f}<extra></extra>",
         }
     heat = go.Heatmap(z=z, x=x, y=y, xgap=1, ygap=1, hoverongaps=False, **scale)
     fig = go.Figure(heat)
     fig.update_xaxes(type="date", showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    return _layout(fig, height=max(260, 40 + 26 * len(y)))
+    return label_time_axis(_layout(fig, height=max(260, 40 + 26 * len(y))), timezone)
 
 
 def _bar_colour(utilisation: float | None) -> str:
@@ -142,15 +145,15 @@ def concentration_pie(now: pd.DataFrame) -> go.Figure:
     )
 
 
-def exposure_lines(over_time: pd.DataFrame) -> go.Figure:
+def exposure_lines(over_time: pd.DataFrame, timezone: str = "UTC") -> go.Figure:
     """Total notional exposure (USD) and the highest limit utilisation at each bucket end, from
-    :func:`app.queries.exposure.exposure_over_time`."""
+    :func:`app.queries.exposure.exposure_over_time`, on a time axis in ``timezone``."""
     if over_time.empty:
         return theme.empty_figure("No exposure in this window.", height=HEIGHT)
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=over_time["bucket"],
+            x=local_times(over_time["bucket"], timezone),
             y=over_time["notional_usd"],
             name="total notional (USD)",
             mode="lines",
@@ -160,7 +163,7 @@ def exposure_lines(over_time: pd.DataFrame) -> go.Figure:
     )
     fig.add_trace(
         go.Scatter(
-            x=over_time["bucket"],
+            x=local_times(over_time["bucket"], timezone),
             y=over_time["max_utilisation"],
             name="highest utilisation",
             mode="lines",
@@ -169,11 +172,11 @@ def exposure_lines(over_time: pd.DataFrame) -> go.Figure:
             hovertemplate="%{y:.1%}<extra>highest utilisation</extra>",
         )
     )
-    return _layout(
+    fig = _layout(
         fig,
         hovermode="x unified",
-        legend={"orientation": "h", "y": -0.15},
-        margin={"l": 64, "r": 64, "t": 16, "b": 40},
+        legend={"orientation": "h", "y": -0.3},
+        margin={"l": 64, "r": 64, "t": 16, "b": 72},
         yaxis={"title": {"text": "USD"}, "tickformat": "~s", "rangemode": "tozero"},
         yaxis2={
             "title": {"text": "of limit"},
@@ -184,3 +187,4 @@ def exposure_lines(over_time: pd.DataFrame) -> go.Figure:
             "showgrid": False,
         },
     )
+    return label_time_axis(fig, timezone)

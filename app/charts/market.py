@@ -10,6 +10,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.charts.theme import DOWN, MUTED, TEMPLATE, UP, colour_map, empty_figure, figure, title
+from app.charts.time_axis import label_time_axis, local_times
+from app.formatting import zone
 from app.metrics.indicators import BOLLINGER_WIDTH, RSI_PERIOD, bollinger_bands, rsi, sma
 
 MOVING_AVERAGES = (20, 50)
@@ -40,9 +42,11 @@ def price_chart(
     symbol: str,
     *,
     visible_from: dt.datetime | None = None,
+    timezone: str = "UTC",
 ) -> go.Figure:
     """Candles of ``market.candles`` (indicators computed on every row, then rows before
-    ``visible_from`` dropped), fills as ▲ buy / ▼ sell markers, volume bars and RSI(14)."""
+    ``visible_from`` dropped), fills as ▲ buy / ▼ sell markers, volume bars and RSI(14), on a
+    time axis in ``timezone``."""
     heading = title(
         f"{symbol}",
         f"mid candles, SMA 20/50, Bollinger (20, {BOLLINGER_WIDTH:g}σ), ▲▼ client fills",
@@ -55,7 +59,7 @@ def price_chart(
     fig = make_subplots(
         rows=3, cols=1, shared_xaxes=True, row_heights=[0.62, 0.18, 0.2], vertical_spacing=0.03
     )
-    x = data["bucket"]
+    x = local_times(data["bucket"], timezone)
     fig.add_trace(
         go.Candlestick(
             x=x,
@@ -90,7 +94,7 @@ def price_chart(
             row=1,
             col=1,
         )
-    _add_fills(fig, fills)
+    _add_fills(fig, fills, timezone)
     fig.add_trace(
         go.Bar(x=x, y=data["volume_usd"], name="Volume (USD)", marker_color="#94a3b8"),
         row=2,
@@ -107,17 +111,17 @@ def price_chart(
     fig.update_yaxes(title_text="mid", row=1, col=1)
     fig.update_yaxes(title_text="USD", tickformat="~s", row=2, col=1)
     fig.update_yaxes(title_text="RSI", range=[0, 100], row=3, col=1)
-    return fig
+    return label_time_axis(fig, timezone, "xaxis3")
 
 
-def _add_fills(fig: go.Figure, fills: pd.DataFrame) -> None:
+def _add_fills(fig: go.Figure, fills: pd.DataFrame, timezone: str) -> None:
     for side, marker, colour in (("buy", "triangle-up", UP), ("sell", "triangle-down", DOWN)):
         part = fills[fills["side"] == side] if not fills.empty else fills
         if part.empty:
             continue
         fig.add_trace(
             go.Scatter(
-                x=part["ts"],
+                x=local_times(part["ts"], timezone),
                 y=part["fill_price"],
                 mode="markers",
                 name=f"Client {side}s",
@@ -131,37 +135,55 @@ def _add_fills(fig: go.Figure, fills: pd.DataFrame) -> None:
         )
 
 
-def volatility_heatmap(volatility: pd.DataFrame) -> go.Figure:
-    """Symbol × UTC hour of day heatmap of the standard deviation of 1-minute log returns of
-    the mid (``market.volatility_by_hour``), in basis points."""
+def local_hours(timezone: str, at: dt.datetime) -> tuple[list[int], list[str]]:
+    """The UTC hours of day in the order of ``timezone``'s clock at ``at`` (00 local first),
+    and their local labels (``09`` or ``05:30`` in a zone off the whole hour)."""
+    offset = dt.datetime.fromtimestamp(at.timestamp(), zone(timezone)).utcoffset()
+    minutes = int((offset or dt.timedelta()).total_seconds() // 60)
+    local = {h: (h * 60 + minutes) % (24 * 60) for h in range(24)}
+    order = sorted(range(24), key=local.__getitem__)
+    whole = minutes % 60 == 0
+    labels = [
+        f"{local[h] // 60:02d}" if whole else f"{local[h] // 60:02d}:{local[h] % 60:02d}"
+        for h in order
+    ]
+    return order, labels
+
+
+def volatility_heatmap(
+    volatility: pd.DataFrame, timezone: str = "UTC", at: dt.datetime | None = None
+) -> go.Figure:
+    """Symbol × hour of day heatmap of the standard deviation of 1-minute log returns of the
+    mid (``market.volatility_by_hour``, by UTC hour), in basis points; the hours are read in
+    ``timezone`` with its offset ``at`` that time (now by default)."""
     heading = title("Volatility by hour of day", "std of 1-minute log returns of the mid, bp")
     if volatility.empty:
         return empty_figure(title=heading)
-    grid = (
-        volatility.assign(bp=volatility["volatility"] * 1e4)
-        .pivot(index="symbol", columns="hour", values="bp")
-        .reindex(columns=range(24))
+    grid = volatility.assign(bp=volatility["volatility"] * 1e4).pivot(
+        index="symbol", columns="hour", values="bp"
     )
+    order, labels = local_hours(timezone, at or dt.datetime.now(dt.UTC))
+    grid = grid.reindex(columns=order)
     fig = figure(title=heading, height=max(320, 110 + 22 * len(grid)))
     fig.add_trace(
         go.Heatmap(
             z=grid.to_numpy(),
-            x=[f"{h:02d}" for h in grid.columns],
+            x=labels,
             y=list(grid.index),
             colorscale="YlOrRd",
             colorbar={"title": {"text": "bp"}, "thickness": 12},
-            hovertemplate="%{y} %{x}:00 UTC: %{z:.2f} bp<extra></extra>",
+            hovertemplate="%{y} %{x}h: %{z:.2f} bp<extra></extra>",
         )
     )
     fig.update_layout(yaxis={"autorange": "reversed"}, margin={"l": 80})
-    fig.update_xaxes(title_text="hour (UTC)", type="category")
+    fig.update_xaxes(title_text=f"hour ({zone(timezone).key})", type="category")
     return fig
 
 
-def cumulative_pnl_by_lp(pnl: pd.DataFrame) -> go.Figure:
+def cumulative_pnl_by_lp(pnl: pd.DataFrame, timezone: str = "UTC") -> go.Figure:
     """One area per LP (each filled to zero, not stacked: P/L can be negative) of the
     cumulative broker P/L in USD (``market.cumulative_pnl_by_lp``); a running total carries
-    forward through buckets without trades."""
+    forward through buckets without trades. Times in ``timezone``."""
     heading = title("Cumulative broker P/L per LP", "USD, positions closed in the window")
     if pnl.empty:
         return empty_figure(title=heading)
@@ -175,7 +197,7 @@ def cumulative_pnl_by_lp(pnl: pd.DataFrame) -> go.Figure:
     for lp in wide.columns:
         fig.add_trace(
             go.Scatter(
-                x=wide.index,
+                x=local_times(wide.index, timezone),
                 y=wide[lp],
                 name=lp,
                 mode="lines",
@@ -186,7 +208,7 @@ def cumulative_pnl_by_lp(pnl: pd.DataFrame) -> go.Figure:
             )
         )
     fig.update_yaxes(tickprefix="$", tickformat="~s")
-    return fig
+    return label_time_axis(fig, timezone)
 
 
 def _translucent(hex_colour: str, alpha: float = 0.12) -> str:

@@ -1,6 +1,7 @@
 """Figures of the Results metrics (Rules page): cumulative P/L and drawdown per rule, the
 distribution of trade results, the attribution waterfall by symbol and the A/B comparison of
-two rule versions. Pure: read-model frames in, a plotly Figure out; money in USD, times in UTC.
+two rule versions. Pure: read-model frames in, a plotly Figure out; money in USD, times in the
+viewer's timezone (UTC unless given).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from app.charts import theme
+from app.charts.time_axis import local_times, time_title
 
 PROFIT = "#16a34a"
 LOSS = "#dc2626"
@@ -40,12 +42,11 @@ def empty_figure(message: str) -> go.Figure:
     return theme.empty_figure(message, height=HEIGHT)
 
 
-def utc_times(values: Any) -> pd.Series:
-    """Timestamps as naive UTC (plotly.js has no time zones; the axes say UTC)."""
-    return pd.Series(pd.to_datetime(values, utc=True)).dt.tz_convert(None)
-
-
-def cumulative_pnl_figure(curves: Mapping[str, pd.DataFrame]) -> go.Figure:
+def cumulative_pnl_figure(
+    curves: Mapping[str, pd.DataFrame],
+    timezone: str = "UTC",
+    y_title: str = "Cumulative P/L (USD)",
+) -> go.Figure:
     """One step line of running P/L per label (rule), from :func:`pnl_curve` frames."""
     figure = go.Figure()
     for label, curve in curves.items():
@@ -53,21 +54,23 @@ def cumulative_pnl_figure(curves: Mapping[str, pd.DataFrame]) -> go.Figure:
             continue
         figure.add_trace(
             go.Scatter(
-                x=utc_times(curve["ts"]),
+                x=local_times(curve["ts"], timezone),
                 y=curve["cumulative_pnl"],
                 name=label,
                 mode="lines",
                 line={"shape": "hv", "width": 2},
-                hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:,.2f} USD<extra>%{fullData.name}"
-                "</extra>",
+                hovertemplate="%{x|%Y-%m-%d %H:%M}<br>%{y:,.2f}<extra>%{fullData.name}</extra>",
             )
         )
     if not figure.data:
         return empty_figure("No closed trades in this window")
-    return style(figure, x_title="Close time (UTC)", y_title="Cumulative P/L (USD)")
+    x_title = time_title(timezone, "Close time")
+    return style(figure, x_title=x_title, y_title=y_title)
 
 
-def drawdown_figure(curves: Mapping[str, pd.DataFrame]) -> go.Figure:
+def drawdown_figure(
+    curves: Mapping[str, pd.DataFrame], timezone: str = "UTC", y_title: str = "Drawdown (USD)"
+) -> go.Figure:
     """Drawdown below the running peak per label (rule), drawn downwards from 0."""
     figure = go.Figure()
     for label, curve in curves.items():
@@ -75,19 +78,19 @@ def drawdown_figure(curves: Mapping[str, pd.DataFrame]) -> go.Figure:
             continue
         figure.add_trace(
             go.Scatter(
-                x=utc_times(curve["ts"]),
+                x=local_times(curve["ts"], timezone),
                 y=-curve["drawdown"],
                 name=label,
                 mode="lines",
                 line={"shape": "hv", "width": 1.5},
                 fill="tozeroy",
-                hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:,.2f} USD<extra>%{fullData.name}"
-                "</extra>",
+                hovertemplate="%{x|%Y-%m-%d %H:%M}<br>%{y:,.2f}<extra>%{fullData.name}</extra>",
             )
         )
     if not figure.data:
         return empty_figure("No closed trades in this window")
-    return style(figure, x_title="Close time (UTC)", y_title="Drawdown (USD)")
+    x_title = time_title(timezone, "Close time")
+    return style(figure, x_title=x_title, y_title=y_title)
 
 
 def pnl_distribution_figure(histogram: pd.DataFrame) -> go.Figure:

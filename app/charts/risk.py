@@ -12,7 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .results import LOSS, MUTED, PROFIT, TOTAL, empty_figure, style, utc_times
+from .results import LOSS, MUTED, PROFIT, TOTAL, empty_figure, style
+from .time_axis import local_times, time_title
 
 BOOK_LABEL = "Book"
 VAR_COLUMNS = ["scope", "var95", "es95", "days_used", "trades", "unconverted"]
@@ -28,8 +29,9 @@ def var_table(report: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=VAR_COLUMNS)
 
 
-def var_figure(table: pd.DataFrame) -> go.Figure:
-    """Grouped bars of VaR 95 % and ES 95 % (1-day, USD) per scope of :func:`var_table`."""
+def var_figure(table: pd.DataFrame, y_title: str = "1-day loss (USD)") -> go.Figure:
+    """Grouped bars of VaR 95 % and ES 95 % (1-day, in the table's currency, named by
+    ``y_title``) per scope of :func:`var_table`."""
     known = table[table["var95"].notna()]
     if known.empty:
         return empty_figure("No daily P/L to estimate VaR from")
@@ -42,20 +44,20 @@ def var_figure(table: pd.DataFrame) -> go.Figure:
                 name=name,
                 marker={"color": colour},
                 customdata=known["days_used"],
-                hovertemplate="%{x}: %{y:,.2f} USD<br>%{customdata} days used"
+                hovertemplate="%{x}: %{y:,.2f}<br>%{customdata} days used"
                 f"<extra>{name}</extra>",
             )
         )
     figure.update_layout(barmode="group")
-    return style(figure, y_title="1-day loss (USD)")
+    return style(figure, y_title=y_title)
 
 
-def book_drawdown_figure(curve: pd.DataFrame) -> go.Figure:
+def book_drawdown_figure(curve: pd.DataFrame, timezone: str = "UTC") -> go.Figure:
     """The book's cumulative P/L (top) and its drawdown below the running peak (bottom), from
-    a :func:`pnl_curve` frame."""
+    a :func:`pnl_curve` frame, against close times in ``timezone``."""
     if curve.empty:
         return empty_figure("No closed trades in this window")
-    times = utc_times(curve["ts"])
+    times = local_times(curve["ts"], timezone)
     figure = make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.6, 0.4]
     )
@@ -66,7 +68,7 @@ def book_drawdown_figure(curve: pd.DataFrame) -> go.Figure:
             name="Cumulative P/L",
             mode="lines",
             line={"shape": "hv", "color": TOTAL, "width": 2},
-            hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:,.2f} USD<extra>P/L</extra>",
+            hovertemplate="%{x|%Y-%m-%d %H:%M}<br>%{y:,.2f} USD<extra>P/L</extra>",
         ),
         row=1,
         col=1,
@@ -79,7 +81,7 @@ def book_drawdown_figure(curve: pd.DataFrame) -> go.Figure:
             mode="lines",
             line={"shape": "hv", "color": LOSS, "width": 1.5},
             fill="tozeroy",
-            hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:,.2f} USD<extra>Drawdown</extra>",
+            hovertemplate="%{x|%Y-%m-%d %H:%M}<br>%{y:,.2f} USD<extra>Drawdown</extra>",
         ),
         row=2,
         col=1,
@@ -88,7 +90,7 @@ def book_drawdown_figure(curve: pd.DataFrame) -> go.Figure:
     figure.update_layout(height=420)
     figure.update_yaxes(title_text="P/L (USD)", row=1, col=1)
     figure.update_yaxes(title_text="Drawdown (USD)", row=2, col=1)
-    figure.update_xaxes(title_text="Close time (UTC)", row=2, col=1)
+    figure.update_xaxes(title_text=time_title(timezone, "Close time"), row=2, col=1)
     return figure
 
 

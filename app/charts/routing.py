@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from app.charts import palette, theme
+from app.charts.time_axis import label_time_axis, local_times
 
 HEIGHT = 300
 """Height of the blank chart shown when there is nothing to draw."""
@@ -88,9 +89,11 @@ def flow_sankey(flow: Mapping[str, Sequence[Mapping[str, Any]]]) -> go.Figure:
     return _layout(go.Figure(sankey), margin={"l": 8, "r": 8, "t": 8, "b": 8})
 
 
-def book_shares_area(over_time: pd.DataFrame, measure: ShareMeasure = "count") -> go.Figure:
+def book_shares_area(
+    over_time: pd.DataFrame, measure: ShareMeasure = "count", timezone: str = "UTC"
+) -> go.Figure:
     """A-book and B-book shares per bucket, stacked to 100 %, by order count or notional, from
-    :func:`app.queries.routing.routing_shares_over_time`."""
+    :func:`app.queries.routing.routing_shares_over_time`, buckets in ``timezone``."""
     if over_time.empty:
         return theme.empty_figure("No orders in this window.", height=HEIGHT)
     fig = go.Figure()
@@ -99,7 +102,7 @@ def book_shares_area(over_time: pd.DataFrame, measure: ShareMeasure = "count") -
     for book in ("A", "B"):
         fig.add_trace(
             go.Scatter(
-                x=over_time["bucket"],
+                x=local_times(over_time["bucket"], timezone),
                 y=over_time[f"{book.lower()}_share_{measure}"],
                 customdata=over_time[f"{amounts}_{book.lower()}"],
                 name=f"{book}-book",
@@ -110,11 +113,12 @@ def book_shares_area(over_time: pd.DataFrame, measure: ShareMeasure = "count") -
             )
         )
     fig.update_yaxes(tickformat=".0%", range=[0, 1], title=f"share by {measure}")
-    return _layout(fig, hovermode="x unified")
+    return label_time_axis(_layout(fig, hovermode="x unified"), timezone)
 
 
-def reject_rate_lines(series: pd.DataFrame) -> go.Figure:
-    """Reject rate per LP and bucket from :func:`app.queries.execution.reject_rate_series`."""
+def reject_rate_lines(series: pd.DataFrame, timezone: str = "UTC") -> go.Figure:
+    """Reject rate per LP and bucket from :func:`app.queries.execution.reject_rate_series`,
+    buckets in ``timezone``."""
     if series.empty:
         return theme.empty_figure("No execution attempts in this window.", height=HEIGHT)
     fig = go.Figure()
@@ -122,7 +126,7 @@ def reject_rate_lines(series: pd.DataFrame) -> go.Figure:
     for lp, rows in series.groupby("lp", sort=True):
         fig.add_trace(
             go.Scatter(
-                x=rows["bucket"],
+                x=local_times(rows["bucket"], timezone),
                 y=rows["reject_rate"],
                 customdata=rows[["rejects", "attempts"]].to_numpy(),
                 name=str(lp),
@@ -134,4 +138,4 @@ def reject_rate_lines(series: pd.DataFrame) -> go.Figure:
             )
         )
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="reject rate")
-    return _layout(fig, hovermode="x unified")
+    return label_time_axis(_layout(fig, hovermode="x unified"), timezone)

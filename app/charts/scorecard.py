@@ -44,6 +44,8 @@ METRICS: dict[str, tuple[str, int]] = {
 """Column → (label, direction): +1 higher is better, −1 lower is better, 0 not ranked."""
 
 COLUMNS = ["lp", *METRICS]
+MONEY_COLUMNS = ("notional_usd", "commission_per_million", "pfof_usd")
+"""Columns in USD (their labels end in ``(USD)``), shown in the user's reporting currency."""
 PERCENT_COLUMNS = frozenset(
     {"fill_ratio", "fill_rate_volume", "reject_rate", "best_execution_pct", "volume_share",
      "uptime_pct"}

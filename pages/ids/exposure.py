@@ -29,3 +29,6 @@ LIMIT_STATUS = "exposure-limit-status"
 
 READY = "exposure-ready"
 """A store set when the main figure is drawn: the figures below it load after it."""
+
+LIVE = "exposure"
+"""Prefix of the live-update controls (``pages/live.py``)."""

@@ -22,3 +22,6 @@ REJECTS_COUNT = "lpsc-rejects-count"
 
 READY = "lpsc-ready"
 """A store set when the main figure is drawn: the figures below it load after it."""
+
+LIVE = "lpsc"
+"""Prefix of the live-update controls (``pages/live.py``)."""

@@ -246,3 +246,24 @@ def add_people(
                 display_name=f"{role.title()}{suffix}",
             )  # fmt: skip
     return emails
+
+
+@contextmanager
+def viewing_as(
+    engine: sa.Engine, email: str, *, timezone: str = "UTC", currency: str = "USD"
+) -> Iterator[None]:
+    """The user ``email`` reads times in ``timezone`` and money in ``currency`` inside the
+    block (their Settings), UTC and USD again afterwards."""
+
+    def settle(zone: str, money: str) -> None:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE users SET timezone = :z, reporting_currency = :c WHERE email = :e"),
+                {"z": zone, "c": money, "e": email},
+            )
+
+    settle(timezone, currency)
+    try:
+        yield
+    finally:
+        settle("UTC", "USD")

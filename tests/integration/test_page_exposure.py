@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from page_data import empty_tables as truncate
+from page_data import viewing_as
 from sqlalchemy.orm import Session
 from test_admin_pages import _clear_pages, _signed_in, _updates
 from test_page_routing import CLOCK, figure, fire, ingest_stream, same_numbers
@@ -35,6 +36,7 @@ from app.queries.exposure import (
 )
 from app.queries.filters import Filter
 from pages.ids import exposure as ids
+from pages.live import live_id, shape_id
 from tradedash.web import create_app
 from workers.kafka_topics import delete_topics
 
@@ -282,3 +284,46 @@ def test_an_analyst_posting_the_limit_form_gets_nothing(
     assert fire(analyst, f"{ids.LIMIT_SYMBOL_OPTIONS}.children", {}).status_code == 204
     after = saved_limits(engine)
     assert after[0] == before[0] and len(after[1]) == len(before[1])
+
+
+def test_a_pushed_delta_patches_the_charts_in_place(signed_in: dict[str, FlaskClient]) -> None:
+    client = signed_in["analyst"]
+    shown = _updates(fire(client, f"{ids.OVER_TIME}.figure", page(), f"{ids.WINDOW}.value"))
+    whole = shown[f"{ids.OVER_TIME}.figure"]
+    shape = shown[f"{shape_id(ids.OVER_TIME)}.data"]
+    assert whole["layout"]["uirevision"] == "1h|None|5m"  # the user's zoom is kept under it
+    delta = {f"{live_id(ids.LIVE)}.data": {"stored": {"orders": 1}, "received": 1}}
+    pushed = page(**delta, **{f"{shape_id(ids.OVER_TIME)}.data": shape})
+    patched = _updates(fire(client, f"{ids.OVER_TIME}.figure", pushed, f"{live_id(ids.LIVE)}.data"))
+    patch = patched[f"{ids.OVER_TIME}.figure"]
+    [operation] = patch["operations"]
+    assert (operation["operation"], operation["location"]) == ("Assign", ["data"])
+    assert [t["name"] for t in operation["params"]["value"]] == [t["name"] for t in whole["data"]]
+    assert operation["params"]["value"][0]["y"] == whole["data"][0]["y"]
+
+    # Another bucket is another view: the whole figure, with its own shape.
+    rebucketed = page(**{f"{ids.BUCKET}.value": "15m", f"{shape_id(ids.OVER_TIME)}.data": shape})
+    full = _updates(fire(client, f"{ids.OVER_TIME}.figure", rebucketed, f"{ids.BUCKET}.value"))
+    assert "data" in full[f"{ids.OVER_TIME}.figure"]
+    assert full[f"{shape_id(ids.OVER_TIME)}.data"] != shape
+
+
+def test_a_tokyo_user_reads_local_buckets_and_clicks_them(
+    signed_in: dict[str, FlaskClient], engine: sa.Engine
+) -> None:
+    with engine.connect() as conn:
+        net = exposure_heatmap(conn, HOUR, "5m", "net")
+    changes = net.diff(axis=1).iloc[:, 1:]
+    symbol, bucket = changes.abs().stack().idxmax()
+    with viewing_as(engine, "analyst@exposure.example", timezone="Asia/Tokyo"):
+        [heat] = figure(signed_in["analyst"], f"{ids.HEATMAP}.figure", page())["data"]
+        tokyo = f"{bucket + dt.timedelta(hours=9):%Y-%m-%d %H:%M}"
+        assert heat["x"][0] == f"{CLOCK + dt.timedelta(hours=8):%Y-%m-%d %H:%M}"
+        assert tokyo in heat["x"]
+        title, rows = cell_fills(signed_in["analyst"], tokyo, str(symbol))
+    with engine.connect() as conn:
+        fills, total = exposure_cell_orders(
+            conn, str(symbol), bucket.to_pydatetime(), dt.timedelta(minutes=5), 1, 500
+        )
+    assert total > 0 and [row["order_id"] for row in rows] == fills["order_id"].tolist()
+    assert title.startswith(f"{symbol}, {tokyo} JST–")

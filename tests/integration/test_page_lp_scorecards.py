@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from page_data import (
+    ANALYST,
     STREAM_NOW,
     add_analyst,
     clear_pages,
@@ -21,6 +22,7 @@ from page_data import (
     numbers,
     signed_in,
     updates,
+    viewing_as,
 )
 
 import callbacks.lp_scorecards
@@ -195,6 +197,50 @@ def test_clicking_an_lp_lists_its_rejected_executions_a_page_at_a_time(
         assert not {r["exec_id"] for r in page_two} & {r["exec_id"] for r in rows}
 
 
+def test_a_tokyo_euro_user_reads_euros_and_local_reject_times(
+    server: Flask, stored: sa.Engine
+) -> None:
+    with stored.connect() as conn:
+        expected = {row["lp"]: row for row in lp_scorecard(conn, WINDOW)}
+        eur_usd = conn.execute(
+            sa.text(
+                "SELECT mid FROM quote_mid_1s WHERE symbol = 'EURUSD' AND ts <= :at "
+                "ORDER BY ts DESC LIMIT 1"
+            ),
+            {"at": AT},
+        ).scalar_one()
+        lp, newest = conn.execute(
+            sa.text(
+                "SELECT e.lp, max(e.ts) FROM executions e WHERE e.status = 'rejected' "
+                "AND e.ts >= :start AND e.ts < :end "
+                "AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = e.order_id) "
+                "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+            ),
+            WINDOW.sql_params(),
+        ).one()
+    with viewing_as(stored, ANALYST, timezone="Asia/Tokyo", currency="EUR"):
+        out = _show(server, f"{ids.GRID}.rowData")
+        values = {**_filters(), f"{ids.GRID}.selectedRows": [{"lp": lp}]}
+        client = signed_in(server)
+        rejects = updates(
+            fire(client, f"{ids.REJECTS_GRID}.rowData", values, f"{ids.GRID}.selectedRows")
+        )
+    rows = {row["lp"]: row for row in out[f"{ids.GRID}.rowData"]}
+    busy = [name for name, row in expected.items() if row["notional_usd"]]
+    assert busy
+    for name in busy:
+        assert rows[name]["notional_usd"] == pytest.approx(expected[name]["notional_usd"] / eur_usd)
+        assert rows[name]["pfof_usd"] == pytest.approx(expected[name]["pfof_usd"] / eur_usd)
+    headers = {c["field"]: c["headerName"] for c in out[f"{ids.GRID}.columnDefs"]}
+    assert headers["notional_usd"] == "Notional (EUR)"
+    assert headers["commission_per_million"] == "Commission / M (EUR)"
+    assert headers["fill_ratio"] == "Fill ratio"
+    # The newest rejection first, in Tokyo time (UTC+9) to the millisecond.
+    first = rejects[f"{ids.REJECTS_GRID}.rowData"][0]["time"]
+    tokyo = newest.astimezone(dt.UTC) + dt.timedelta(hours=9)
+    assert first == f"{tokyo:%Y-%m-%d %H:%M:%S}.{tokyo.microsecond // 1000:03d} JST"
+
+
 def test_an_empty_window_gives_no_data_figures_not_errors(
     server: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,5 +253,5 @@ def test_an_empty_window_gives_no_data_figures_not_errors(
             if key.endswith(".figure"):
                 assert value["data"] == []
                 assert value["layout"]["annotations"][0]["text"] == "No data in this window"
-            else:
+            elif key.endswith(".rowData"):
                 assert value == []

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from page_data import (
+    ANALYST,
     STREAM_NOW,
     add_analyst,
     clear_pages,
@@ -22,6 +23,7 @@ from page_data import (
     numbers,
     signed_in,
     updates,
+    viewing_as,
 )
 
 import callbacks.overview
@@ -127,6 +129,51 @@ def test_volume_by_hour_sums_the_filled_notional_per_book(
         )
     for book, total in by_book.items():
         assert sum(numbers(bars[f"{book}-book"]["y"])) == pytest.approx(total)
+
+
+def test_a_tokyo_euro_user_reads_local_hours_and_euros(
+    server: Flask, stored: sa.Engine, at_stream_time: dt.datetime
+) -> None:
+    with stored.connect() as conn:
+        hours = [
+            row[0]
+            for row in conn.execute(
+                sa.text(
+                    "SELECT DISTINCT date_trunc('hour', bucket) FROM exec_rollup_1m "
+                    "WHERE bucket >= :start AND bucket < :end AND fills > 0 ORDER BY 1"
+                ),
+                {"start": AT - dt.timedelta(hours=24), "end": AT},
+            )
+        ]
+        eur_usd = conn.execute(
+            sa.text(
+                "SELECT mid FROM quote_mid_1s WHERE symbol = 'EURUSD' AND ts <= :at "
+                "ORDER BY ts DESC LIMIT 1"
+            ),
+            {"at": AT},
+        ).scalar_one()
+        kpis = desk_kpis(conn, Filter(start=AT - dt.timedelta(hours=24), end=AT))
+    with viewing_as(stored, ANALYST, timezone="Asia/Tokyo", currency="EUR"):
+        out = _refresh(server, "24h")
+    figure = out[f"{ids.VOLUME}.figure"]
+    # Tokyo is UTC+9: the 13:00 UTC bar stands at 22:00.
+    tokyo = {(hour + dt.timedelta(hours=9)).strftime("%Y-%m-%dT%H:%M:%S") for hour in hours}
+    drawn = {x[:19] for trace in figure["data"] for x in trace["x"]}
+    assert drawn == tokyo and len(tokyo) >= 1
+    assert figure["layout"]["xaxis"]["title"]["text"] == "Time (Asia/Tokyo)"
+    assert out[f"{ids.UPDATED}.children"] == f"Updated {AT + dt.timedelta(hours=9):%H:%M:%S} JST"
+    assert 0.5 < eur_usd < 2
+    pnl = kpis.pnl_today_usd / eur_usd
+    euros = f"{'−' if pnl < 0 else ''}€{abs(pnl):,.0f}"
+    assert out[f"{ids.KPI_VALUE['pnl_today']}.children"] == euros
+    assert out[f"{ids.KPI_VALUE['exposure']}.children"] == f"€{kpis.exposure_usd / eur_usd:,.0f}"
+    assert "no EUR rate" not in out[f"{ids.KPI_NOTE['pnl_today']}.children"]
+
+    with viewing_as(stored, ANALYST, currency="SEK"):  # the stream quotes no USDSEK pair
+        sek = _refresh(server, "24h")
+    note = sek[f"{ids.KPI_NOTE['pnl_today']}.children"]
+    assert note.endswith("; in USD: no SEK rate")
+    assert sek[f"{ids.KPI_VALUE['pnl_today']}.children"].lstrip("−").startswith("$")
 
 
 def test_the_lp_board_shows_each_lp_with_its_status_uptime_and_age(

@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, insert
 from test_admin_pages import _signed_in, _updates, accounts, server  # noqa: F401
-from test_page_rules import DAY0, call, insert_results, plain, text_of
+from test_page_rules import DAY0, call, insert_results, plain, reporting_currency, text_of
 
 from app.db.models.events import AccountSnapshot
 from app.db.models.rollups import ExecRollup1m
@@ -121,6 +121,39 @@ def test_var_and_es_per_symbol_and_for_the_book(analyst: FlaskClient) -> None:
     assert "XAUUSD -30.00 -30.00 1 1" in table
     assert "Book 42.00 50.00 3 3" in table
     assert answer[f"{ids.VAR_DAYS}.invalid"] is False
+
+
+def test_var_in_a_euro_users_currency(
+    analyst: FlaskClient,
+    accounts: dict[str, str],  # noqa: F811
+    committed_db: Engine,
+) -> None:
+    # 1 EUR = 1.25 USD: VaR 42 USD = 33.60 EUR, ES 50 = 40.00, EURUSD 42.50 = 34.00.
+    reporting_currency(committed_db, accounts["analyst"], "EUR", 1.25)
+    values = {**FILTERS, f"{ids.VAR_DAYS}.value": "250"}
+    answer = _updates(call(analyst, f"{ids.VAR_GRAPH}.figure", values))
+    var, es = answer[f"{ids.VAR_GRAPH}.figure"]["data"]
+    assert plain(var["y"]) == pytest.approx([34.0, -24.0, 33.6])
+    assert plain(es["y"]) == pytest.approx([40.0, -24.0, 40.0])
+    figure = answer[f"{ids.VAR_GRAPH}.figure"]
+    assert figure["layout"]["yaxis"]["title"]["text"] == "1-day loss (EUR)"
+    table = text_of(answer[f"{ids.VAR_TABLE}.children"])
+    assert "VaR 95 % (EUR) ES 95 % (EUR)" in table
+    assert "EURUSD 34.00 40.00 2 2" in table
+    assert "Book 33.60 40.00 3 3" in table
+
+
+def test_var_without_a_rate_stays_in_usd_and_says_so(
+    analyst: FlaskClient,
+    accounts: dict[str, str],  # noqa: F811
+    committed_db: Engine,
+) -> None:
+    reporting_currency(committed_db, accounts["analyst"], "CHF", None)  # no USDCHF mid stored
+    values = {**FILTERS, f"{ids.VAR_DAYS}.value": "250"}
+    answer = _updates(call(analyst, f"{ids.VAR_GRAPH}.figure", values))
+    table = text_of(answer[f"{ids.VAR_TABLE}.children"])
+    assert "VaR 95 % (USD, no CHF rate)" in table
+    assert "Book 42.00 50.00 3 3" in table
 
 
 def test_var_over_the_last_two_days_only(analyst: FlaskClient) -> None:

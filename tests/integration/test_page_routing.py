@@ -180,6 +180,26 @@ def test_the_sankey_links_are_the_routing_summarys_flow(
     assert f"{summary.share_by_count['A']:.1%}" in tiles
 
 
+def test_a_custom_range_reaches_the_pages_callbacks(
+    analyst: FlaskClient, engine: sa.Engine
+) -> None:
+    # Half an hour inside the stream (12:48–14:00 UTC), however far "now" is.
+    start = dt.datetime(2026, 11, 24, 13, 0, tzinfo=dt.UTC)
+    window = "2026-11-24T13:00Z/2026-11-24T13:30Z"
+    answer = _updates(fire(analyst, f"{ids.FLOW}.figure", filters(window)))
+    [sankey] = answer[f"{ids.FLOW}.figure"]["data"]
+    with engine.connect() as conn:
+        custom = routing_summary(conn, Filter(start=start, end=start + dt.timedelta(minutes=30)))
+        orders = conn.execute(
+            sa.text("SELECT count(*) FROM orders WHERE ts >= :s AND ts < :e"),
+            {"s": start, "e": start + dt.timedelta(minutes=30)},
+        ).scalar_one()
+        last_hour = routing_summary(conn, page_filter("1h"))
+    assert 0 < custom.orders == orders < last_hour.orders
+    assert values(sankey["link"]["value"]) == [k["value"] for k in custom.flow.as_dict()["links"]]
+    assert f"{orders:,}" in orjson.dumps(answer[f"{ids.SUMMARY}.children"]).decode()
+
+
 def test_a_filter_narrows_the_flow(analyst: FlaskClient, engine: sa.Engine) -> None:
     narrowed = filters("1h", **{f"{ids.BOOKS}.value": ["B"], f"{ids.SYMBOLS}.value": ["EURUSD"]})
     [sankey] = figure(analyst, f"{ids.FLOW}.figure", narrowed)["data"]

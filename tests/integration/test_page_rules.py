@@ -21,7 +21,7 @@ import pytest
 from dash._utils import split_callback_id
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, text
 from test_admin_pages import _signed_in, _updates, accounts, server  # noqa: F401
 
 from app.db.models.events import ClosedPosition, RuleVersion
@@ -226,6 +226,51 @@ def test_the_charts_show_curves_distribution_and_attribution(analyst: FlaskClien
     assert plain(waterfall["y"]) == [45.0, 30.0, 75.0]
 
 
+def reporting_currency(engine: Engine, email: str, currency: str, eur_usd: float | None) -> None:
+    """Give the user ``currency``; store an EURUSD mid a minute ago when ``eur_usd`` is set."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE users SET reporting_currency = :c WHERE email = :e"),
+            {"c": currency, "e": email},
+        )
+        if eur_usd is not None:
+            conn.execute(
+                text(
+                    "INSERT INTO quote_mid_1s (symbol, ts, best_bid, best_ask, mid, quote_count) "
+                    "VALUES ('EURUSD', :ts, :mid, :mid, :mid, 1)"
+                ),
+                {"ts": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1), "mid": eur_usd},
+            )
+
+
+def test_a_euro_user_reads_the_report_and_curves_in_euros(
+    analyst: FlaskClient,
+    accounts: dict[str, str],  # noqa: F811
+    committed_db: Engine,
+) -> None:
+    # 1 EUR = 1.25 USD: R1's net P/L 80 USD = 64 EUR, max drawdown 50 = 40, its curve
+    # 100, 50, 80 USD = 80, 40, 64 EUR and its drawdown 0, 50, 20 = 0, 40, 16.
+    reporting_currency(committed_db, accounts["analyst"], "EUR", 1.25)
+    columns = [
+        {"field": "net_pnl", "headerName": "Net P/L (USD)"},
+        {"field": "trades", "headerName": "Trades"},
+    ]
+    values = {**FILTERS, f"{ids.BY_VERSION}.value": False, f"{ids.REPORT_GRID}.columnDefs": columns}
+    answer = _updates(call(analyst, f"{ids.REPORT_GRID}.rowData", values))
+    r1 = by_key(answer[f"{ids.REPORT_GRID}.rowData"])["R1"]
+    assert (r1["net_pnl"], r1["max_drawdown"], r1["gross_loss"]) == (64, 40, 40)
+    assert answer[f"{ids.REPORT_GRID}.columnDefs"] == [
+        {"field": "net_pnl", "headerName": "Net P/L (EUR)"},
+        {"field": "trades", "headerName": "Trades"},
+    ]
+    figures = _updates(call(analyst, f"{ids.CUMULATIVE}.figure", FILTERS))
+    cumulative = figures[f"{ids.CUMULATIVE}.figure"]
+    assert plain(cumulative["data"][0]["y"]) == pytest.approx([80.0, 40.0, 64.0])
+    assert cumulative["layout"]["yaxis"]["title"]["text"] == "Cumulative P/L (EUR)"
+    drawdown = figures[f"{ids.DRAWDOWN}.figure"]["data"]
+    assert plain(drawdown[0]["y"]) == pytest.approx([0.0, -40.0, -16.0])
+
+
 def test_an_empty_window_explains_itself(analyst: FlaskClient) -> None:
     values = {**FILTERS, f"{ids.FILTERS}-window.value": "15m"}
     figures = _updates(call(analyst, f"{ids.CUMULATIVE}.figure", values))
@@ -244,7 +289,7 @@ def test_the_versions_table_lists_effective_dates_and_conditions(analyst: FlaskC
         ("R1", 2, "Scalpers"),
         ("R1", 1, "Scalpers (old)"),
     ]
-    expected = (DAY0 - dt.timedelta(days=8)).strftime("%Y-%m-%d %H:%M")
+    expected = (DAY0 - dt.timedelta(days=8)).strftime("%Y-%m-%d %H:%M UTC")
     assert rows[0]["effective_from"] == expected
     assert rows[0]["conditions"] == '{"min_qty":10000,"segment":"scalper"}'
 

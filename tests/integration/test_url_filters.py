@@ -321,3 +321,78 @@ def test_the_exposure_total_reads_well_on_an_empty_book() -> None:
     empty = pd.DataFrame(columns=NOW_COLUMNS)
     line = to_json_plotly(total_line(empty, AT, "Europe/Berlin", "EUR"))
     assert "€0" in line and "2026-11-24 11:00 CET" in line and "No symbol is over" in line
+
+
+@pytest.fixture
+def in_tokyo(engine: sa.Engine) -> Iterator[None]:
+    """The analyst reads and types times in Asia/Tokyo (UTC+9) during the test."""
+
+    def set_zone(name: str) -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE users SET timezone = :z WHERE email = :e"),
+                         {"z": name, "e": ANALYST})  # fmt: skip
+
+    set_zone("Asia/Tokyo")
+    yield
+    set_zone("UTC")
+
+
+RANGE = "2026-11-19T23:00Z/2026-11-20T23:00Z"
+"""20 Nov 08:00 – 21 Nov 08:00 in Tokyo."""
+
+
+def _apply(client: FlaskClient, prefix: str, start: str, end: str) -> dict[str, Any]:
+    values = {
+        f"{prefix}-range-apply.n_clicks": 1,
+        f"{prefix}-range-start.value": start,
+        f"{prefix}-range-end.value": end,
+    }
+    return updates(
+        fire(client, f"{prefix}-range-problem.children", values, f"{prefix}-range-apply.n_clicks")
+    )
+
+
+def test_a_custom_range_typed_in_the_users_zone_is_selected_as_the_window(
+    server: Flask, in_tokyo: None
+) -> None:
+    client = signed_in(server)
+    prefix = routing_ids.FILTERS
+    applied = _apply(client, prefix, "2026-11-20T08:00", "2026-11-21T08:00")
+    assert applied[f"{prefix}-window.value"] == RANGE
+    assert applied[f"{prefix}-window.options"][-1] == {
+        "label": "20 Nov 08:00 – 21 Nov 08:00 JST",
+        "value": RANGE,
+    }
+    assert applied[f"{prefix}-range-problem.children"] == ""
+    assert applied[f"{prefix}-range-start.invalid"] is False
+
+    backwards = _apply(client, prefix, "2026-11-21T08:00", "2026-11-20T08:00")
+    assert backwards[f"{prefix}-range-problem.children"] == "The start must be before the end."
+    assert backwards[f"{prefix}-range-end.invalid"] is True
+    assert f"{prefix}-window.value" not in backwards  # the window shown stays as it was
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+    ahead = _apply(client, prefix, "2026-11-20T08:00", future.strftime("%Y-%m-%dT%H:%M"))
+    assert ahead[f"{prefix}-range-problem.children"] == "The end cannot be in the future."
+    long = _apply(client, prefix, "2026-01-01T00:00", "2026-11-20T08:00")
+    assert long[f"{prefix}-range-problem.children"] == "A custom range spans at most 90 days."
+
+
+def test_a_link_with_a_custom_range_opens_with_it_in_the_readers_zone(
+    server: Flask, in_tokyo: None
+) -> None:
+    client = signed_in(server)
+    layout = page(client, "/exposure", f"?window={RANGE}")
+    prefix = EXPOSURE_BAR
+    window = find(layout, f"{prefix}-window")
+    assert window["value"] == RANGE
+    assert {"label": "20 Nov 08:00 – 21 Nov 08:00 JST", "value": RANGE} in window["options"]
+    assert find(layout, f"{prefix}-range-start")["value"] == "2026-11-20T08:00"
+    assert find(layout, f"{prefix}-range-end")["value"] == "2026-11-21T08:00"
+    assert find(layout, f"{prefix}-url-notice")["is_open"] is False
+
+    backwards = page(client, "/exposure", "?window=2026-11-20T23:00Z/2026-11-19T23:00Z")
+    assert find(backwards, f"{prefix}-window")["value"] == "24h"
+    notice = find(backwards, f"{prefix}-url-notice")
+    assert [line["props"]["children"] for line in notice["children"]] == [
+        "Time range of the link not shown: The start must be before the end."
+    ]
