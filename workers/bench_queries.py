@@ -1,6 +1,7 @@
 """``make bench-queries``: the read models against 30 days of history, next to naive SQL.
 
     .venv/bin/python -m workers.bench_queries [--orders-per-day 250000] [--runs 7] [--keep]
+        [--reuse DATABASE] [--fill-revision REVISION]
 
 Creates a throwaway database on the local PostgreSQL, migrates it, and writes 30 days of
 simulated history with set-based SQL (``INSERT ... SELECT generate_series``, far faster than
@@ -8,7 +9,8 @@ through Kafka): composite 1-second mids of 12 symbols (31 M rows), orders, their
 reports (a third of the A-book orders are rejected once before they fill elsewhere), closed
 positions, LP heartbeats and fill markouts. The rollups are then computed the way the app
 computes them: the ingest's own roll-up statement (``app.ingest.sql.ROLL_UP_READY_EXECUTIONS``,
-a day of queued executions at a time) and :func:`app.db.derived.refresh_derived`.
+a day of queued executions at a time) and :func:`app.db.derived.refresh_derived` (which also
+fills the hourly and daily tiers of the execution rollup and of the markouts).
 
 Each read model is timed ``--runs`` times next to a naive query that computes the same numbers
 from the raw tables (checked equal), and one JSON line is printed at the end. The database is
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import math
 import os
 import statistics
@@ -32,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from app.config import load_settings
-from app.db.derived import refresh_derived
+from app.db.derived import refresh_derived, refresh_exec_rollup_1h, refresh_markout_rollup_1h
 from app.db.migrate import upgrade
 from app.ingest.sql import ROLL_UP_READY_EXECUTIONS
 from app.queries.drilldown import executions_page
@@ -271,7 +274,8 @@ SELECT e.lp, count(*) AS attempts,
        count(*) FILTER (WHERE e.status IN ('filled', 'partially_filled')) AS fills,
        count(*) FILTER (WHERE e.status = 'rejected') AS rejects,
        avg(extract(epoch FROM e.ts - e.sent_ts) * 1000) AS latency_ms_mean,
-       (SELECT avg(m.markout_60) FROM fill_markouts m
+       (SELECT sum(m.markout_60 * m.fill_qty)
+               / sum(m.fill_qty) FILTER (WHERE m.markout_60 IS NOT NULL) FROM fill_markouts m
          WHERE m.lp = e.lp AND m.ts >= :start AND m.ts < :end) AS markout_60
 FROM executions e JOIN orders o ON o.order_id = e.order_id
      AND o.ts BETWEEN e.ts - INTERVAL '1 day' AND e.ts + INTERVAL '1 hour'
@@ -435,7 +439,7 @@ def fill(engine: sa.Engine, start: dt.datetime, orders_per_day: int) -> dict[str
             lambda: _roll_up(engine, start),
         ),
         (
-            "ohlc_1m, pnl_daily, exec_rollup_1h/1d via refresh_derived",
+            "ohlc_1m, pnl_daily, exec_rollup_1h/1d, markout_rollup_1h/1d via refresh_derived",
             lambda: _refresh(engine, start, end),
         ),
         ("rule_trades_1d (the rule report's read model)", lambda: _refresh_rule_trades(engine)),
@@ -458,6 +462,11 @@ def _vacuum(engine: sa.Engine) -> None:
 
 def _refresh(engine: sa.Engine, start: dt.datetime, end: dt.datetime) -> None:
     refresh_derived(engine, start, end)
+
+
+def _in_transaction(engine: sa.Engine, refresh: Callable[[sa.Connection], int]) -> int:
+    with engine.begin() as conn:
+        return refresh(conn)
 
 
 def _refresh_rule_trades(engine: sa.Engine) -> int:
@@ -507,7 +516,8 @@ def measure(engine: sa.Engine, start: dt.datetime, runs: int) -> dict[str, Any]:
         and by_lp[lp]["fills"] == f
         and by_lp[lp]["rejects"] == r
         and _close(by_lp[lp]["latency_ms"]["mean"], lat, 1e-3)
-        for lp, n, f, r, lat, _m in naive_card
+        and _close(by_lp[lp]["markout_pips"]["60"], markout, 1e-9)
+        for lp, n, f, r, lat, markout in naive_card
     )
     out["lp_scorecard_30d"] = _entry(fast, slow, agree)
 
@@ -557,13 +567,20 @@ def _entry(
 
 
 def _reused(engine: sa.Engine) -> tuple[dt.datetime, dict[str, Any]]:
-    """The first day and the table sizes of a database filled by an earlier run."""
+    """The first day and the table sizes of a database filled by an earlier run (its derived
+    tiers brought up to date first: a migration since may have listed every hour)."""
     sizes: dict[str, Any] = {"reused": True}
-    _step(
-        "rule_trades_1d (days changed since the last run)",
-        lambda: _refresh_rule_trades(engine),
-        sizes,
-    )
+    refreshes: list[tuple[str, Callable[[sa.Connection], int]]] = [
+        ("exec_rollup_1h/1d", refresh_exec_rollup_1h),
+        ("markout_rollup_1h/1d", refresh_markout_rollup_1h),
+        ("rule_trades_1d", refresh_rule_trades_1d),
+    ]
+    for name, refresh in refreshes:
+        _step(
+            f"{name} (changed since the last run)",
+            functools.partial(_in_transaction, engine, refresh),
+            sizes,
+        )
     with engine.connect() as conn:
         first = conn.execute(sa.text("SELECT min(ts) FROM orders")).scalar_one()
         for table in ("quote_mid_1s", "orders", "executions", "positions", "fill_markouts"):
@@ -583,6 +600,12 @@ def main() -> None:
         metavar="DATABASE",
         help="measure a database kept by an earlier --keep run (no fill; kept afterwards)",
     )
+    parser.add_argument(
+        "--fill-revision",
+        default="head",
+        help="fill at this schema revision, then migrate to head before measuring "
+        "(shows that later migrations take existing data along)",
+    )
     args = parser.parse_args()
     DAYS = args.days  # the fill and the measurement read it; shorter runs are for trying out
     name = args.reuse or f"tradedash_bench_q_{os.getpid()}"
@@ -594,7 +617,7 @@ def main() -> None:
     settings = load_settings(database_url=url.render_as_string(hide_password=False))
     engine = sa.create_engine(settings.database_url)
     try:
-        upgrade(settings)
+        upgrade(settings, "head" if args.reuse else args.fill_revision)
         now = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         start = now - dt.timedelta(days=DAYS - 1)  # the last day is today: partitions exist
         if args.reuse:
@@ -602,6 +625,10 @@ def main() -> None:
         else:
             print(f"database {name}: filling {DAYS} days from {start:%Y-%m-%d}", file=sys.stderr)
             sizes = fill(engine, start, args.orders_per_day)
+            if args.fill_revision != "head":
+                upgrade(settings)
+                start, reused = _reused(engine)
+                sizes["steps_s"].update(reused["steps_s"])
         results = measure(engine, start, args.runs)
         print(orjson.dumps({"dataset": sizes, "runs": args.runs, "queries": results}).decode())
     finally:

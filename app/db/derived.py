@@ -1,5 +1,5 @@
 """Refreshing the rollups derived from stored rows: ``ohlc_1m``, ``pnl_daily``,
-``exec_rollup_1h`` and ``exec_rollup_1d``.
+``exec_rollup_1h``/``exec_rollup_1d`` and ``markout_rollup_1h``/``markout_rollup_1d``.
 
 On TimescaleDB the first two are continuous aggregates with refresh policies (real-time, so
 unrefreshed recent rows still show); an explicit refresh is only needed after a large
@@ -11,7 +11,9 @@ backfill). Both paths then answer the same query.
 on both paths: a row trigger on the minute table lists each changed hour in
 ``exec_rollup_1h_dirty``, and :func:`refresh_exec_rollup_1h` recomputes exactly those hours and
 their days (incremental, idempotent), so it needs no window. Readers take listed hours from the
-minute table, so a late refresh is slower, never wrong.
+minute table, so a late refresh is slower, never wrong. ``markout_rollup_1h`` and
+``markout_rollup_1d`` (``fill_markouts`` per hour and day) follow the same scheme with a row
+trigger on ``fill_markouts`` (:func:`refresh_markout_rollup_1h`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
+from app.db.models.rollups import MARKOUT_ROLLUP_HORIZONS_S
 from app.db.storage import uses_timescaledb
 from app.queries.results import refresh_rule_trades_1d
 
@@ -127,8 +130,44 @@ def _coarser_rollup_sql(source: str, target: str, width: str) -> str:
 EXEC_ROLLUP_1H_SQL = _coarser_rollup_sql("exec_rollup_1m", "exec_rollup_1h", "1 hour")
 EXEC_ROLLUP_1D_SQL = _coarser_rollup_sql("exec_rollup_1h", "exec_rollup_1d", "1 day")
 
+_MARKOUT_SUMS = tuple(
+    f"markout_{h}_qty_sum, markout_{h}_qty".split(", ") for h in MARKOUT_ROLLUP_HORIZONS_S
+)
+_MARKOUT_KEYS = "lp, symbol, book, rule_id"
+
+
+def _markout_rollup_sql(source: str, target: str, width: str) -> str:
+    """Recompute the ``target`` buckets ``:buckets`` (within ``[:start, :end)``) of width
+    ``width`` from ``fill_markouts`` (per fill) or from the finer markout rollup (sums)."""
+    time = "ts" if source == "fill_markouts" else "bucket"
+    period = f"date_bin(INTERVAL '{width}', {time}, :epoch)"
+    if source == "fill_markouts":
+        sums = ", ".join(
+            f"coalesce(sum(markout_{h} * fill_qty), 0) AS markout_{h}_qty_sum, "
+            f"coalesce(sum(fill_qty) FILTER (WHERE markout_{h} IS NOT NULL), 0) AS markout_{h}_qty"
+            for h in MARKOUT_ROLLUP_HORIZONS_S
+        )
+        fills = "count(*)::integer"
+    else:
+        sums = ", ".join(f"sum({c}) AS {c}" for pair in _MARKOUT_SUMS for c in pair)
+        fills = "sum(fills)::integer"
+    columns = ", ".join(c for pair in _MARKOUT_SUMS for c in pair)
+    return f"""
+    INSERT INTO {target} (bucket, {_MARKOUT_KEYS}, fills, {columns})
+    SELECT {period}, {_MARKOUT_KEYS}, {fills}, {sums}
+    FROM {source}
+    WHERE {time} >= :start AND {time} < :end AND {period} = ANY(CAST(:buckets AS timestamptz[]))
+    GROUP BY 1, 2, 3, 4, 5
+    """
+
+
+MARKOUT_ROLLUP_1H_SQL = _markout_rollup_sql("fill_markouts", "markout_rollup_1h", "1 hour")
+MARKOUT_ROLLUP_1D_SQL = _markout_rollup_sql("markout_rollup_1h", "markout_rollup_1d", "1 day")
+
 REFRESH_LOCK_KEY = 0x7EC_1_0_1
 """Advisory lock key (transaction-scoped) held while ``exec_rollup_1h``/``1d`` are rewritten."""
+MARKOUT_REFRESH_LOCK_KEY = 0x7EC_1_0_2
+"""Advisory lock key (transaction-scoped) held while ``markout_rollup_1h``/``1d`` are rewritten."""
 REFRESH_BATCH = 24
 """Hours (or days) recomputed per statement: a backfill's month is done a day at a time."""
 
@@ -144,10 +183,12 @@ def bucket_window(
 
 def refresh_derived(engine: Engine, start: dt.datetime, end: dt.datetime) -> None:
     """Recompute ``ohlc_1m`` and ``pnl_daily`` for every bucket touching ``[start, end)``, and
-    ``exec_rollup_1h`` and ``rule_trades_1d`` for every hour or day changed since their last
-    refresh (whatever the window)."""
+    ``exec_rollup_1h``, ``markout_rollup_1h`` and ``rule_trades_1d`` for every hour or day
+    changed since their last refresh (whatever the window)."""
     with engine.begin() as conn:
         refresh_exec_rollup_1h(conn)
+    with engine.begin() as conn:
+        refresh_markout_rollup_1h(conn)
     with engine.begin() as conn:
         refresh_rule_trades_1d(conn)
     with engine.connect() as probe:
@@ -176,16 +217,52 @@ def refresh_exec_rollup_1h(conn: Connection) -> int:
     same transaction; a writer still in flight keeps its own row, so its hour is redone by the
     next refresh (and read from the minute table until then). Idempotent.
     """
+    return _refresh_tiers(
+        conn,
+        REFRESH_LOCK_KEY,
+        "exec_rollup_1h_dirty",
+        (("exec_rollup_1h", EXEC_ROLLUP_1H_SQL), ("exec_rollup_1d", EXEC_ROLLUP_1D_SQL)),
+        "(SELECT min(bucket) FROM exec_rollup_1m)",
+    )
+
+
+def refresh_markout_rollup_1h(conn: Connection) -> int:
+    """Recompute the hours of ``markout_rollup_1h`` listed as changed in
+    ``markout_rollup_1h_dirty``, and their days in ``markout_rollup_1d``; returns how many
+    hours. Same scheme as :func:`refresh_exec_rollup_1h` (incremental, idempotent)."""
+    return _refresh_tiers(
+        conn,
+        MARKOUT_REFRESH_LOCK_KEY,
+        "markout_rollup_1h_dirty",
+        (
+            ("markout_rollup_1h", MARKOUT_ROLLUP_1H_SQL),
+            ("markout_rollup_1d", MARKOUT_ROLLUP_1D_SQL),
+        ),
+        # The oldest markout through the (lp, ts) index, an LP at a time (no index leads by ts).
+        "(SELECT min(m.ts) FROM (SELECT DISTINCT lp FROM markout_rollup_1d) l "
+        "CROSS JOIN LATERAL (SELECT min(f.ts) AS ts FROM fill_markouts f WHERE f.lp = l.lp) m)",
+    )
+
+
+def _refresh_tiers(
+    conn: Connection,
+    lock_key: int,
+    dirty_table: str,
+    tiers: tuple[tuple[str, str], tuple[str, str]],
+    oldest_source_row: str,
+) -> int:
+    """Recompute the listed hours of the hourly tier and their days of the daily tier."""
     # One refresh at a time: two recomputing hours of the same day would both rewrite it.
-    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK_KEY})
-    taken = conn.execute(text("DELETE FROM exec_rollup_1h_dirty RETURNING hour")).scalars()
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key})
+    taken = conn.execute(text(f"DELETE FROM {dirty_table} RETURNING hour")).scalars()
     hours = sorted(set(taken))
     days = sorted(
         {EPOCH + ((h - EPOCH) // dt.timedelta(days=1)) * dt.timedelta(days=1) for h in hours}
     )
+    (hourly, hourly_sql), (daily, daily_sql) = tiers
     for table, sql, buckets, width in (
-        ("exec_rollup_1h", EXEC_ROLLUP_1H_SQL, hours, dt.timedelta(hours=1)),
-        ("exec_rollup_1d", EXEC_ROLLUP_1D_SQL, days, dt.timedelta(days=1)),
+        (hourly, hourly_sql, hours, dt.timedelta(hours=1)),
+        (daily, daily_sql, days, dt.timedelta(days=1)),
     ):
         for i in range(0, len(buckets), REFRESH_BATCH):
             batch = buckets[i : i + REFRESH_BATCH]
@@ -198,12 +275,13 @@ def refresh_exec_rollup_1h(conn: Connection) -> int:
                 params,
             )
             conn.execute(text(sql), params)
-        # Expiry follows the minute table's retention (dropped partitions fire no trigger).
+        # Expiry follows the source table's retention (dropped partitions fire no trigger).
         conn.execute(
             text(
                 f"DELETE FROM {table} WHERE bucket <= "
-                "(SELECT min(bucket) FROM exec_rollup_1m) - CAST(:width AS interval)"
+                f"date_bin(CAST(:width AS interval), {oldest_source_row}, :epoch) "
+                "- CAST(:width AS interval)"
             ),
-            {"width": width},
+            {"width": width, "epoch": EPOCH},
         )
     return len(hours)

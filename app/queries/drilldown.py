@@ -6,15 +6,22 @@ rollups are, so an execution whose order has not arrived yet is not listed (and 
 the scorecard either). Pagination is done by the database; ``total`` counts every match.
 
 Speed: the partner rows are looked for only in the partitions the window can reach (every
-lookup also carries a bound derived from ``:start``/``:end``, which the planner prunes on), the
-total is a semi-join count without the page's columns, and a page sorted by time walks the
-``(ts)`` index of its table and stops after ``OFFSET + LIMIT`` rows. Deep pages of very large
-windows still pay for every row before them (bounded OFFSET, no keyset in the API).
+lookup also carries a bound derived from ``:start``/``:end``, which the planner prunes on).
+An executions page of a window with up to :data:`SET_BASED_MAX_ROWS` executions is one
+set-based statement (the window's executions once, all their candidate orders in one index
+scan per partition, a hash join, the sort of the keys, the page's columns for its rows only;
+its total counts exactly the rows the pages list). Larger windows count with a semi-join and
+walk the ``(ts)`` index with a lookup a row, stopping after ``OFFSET + LIMIT`` rows; there a
+count's "has an order" test uses any order in reach and the listed row the earliest one, which
+differ only for a duplicated ``order_id`` whose copies disagree. Deep pages of very large
+windows still pay for every row before them (OFFSET; the API has no keyset cursor).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,18 +181,108 @@ def executions_page(
         lp="e.lp",
         **ORDER_DIMENSIONS,
     )
-    body = f"FROM executions e {_ORDER_OF_EXECUTION} WHERE {scope}"
     own_scope = dataclasses.replace(f, symbols=(), books=(), rule_ids=(), segments=())
     own = where(own_scope, time="e.ts", lp="e.lp")
+    params = f.sql_params()
+    in_window = conn.execute(
+        sa.text(f"SELECT count(*) FROM (SELECT 1 FROM executions e WHERE {own} LIMIT :cap) x"),
+        {**params, "cap": SET_BASED_MAX_ROWS + 1},
+    ).scalar_one()
+    if in_window <= SET_BASED_MAX_ROWS:
+        return _set_based_executions_page(conn, own, scope, order_by, params, page, page_size)
+    body = f"FROM executions e {_ORDER_OF_EXECUTION} WHERE {scope}"
     order_scope = where(
         dataclasses.replace(f, lps=()),
         time="e.ts",
         **ORDER_DIMENSIONS,
     )
     count_body = f"FROM executions e WHERE {own} AND {_HAS_ORDER.format(order_scope=order_scope)}"
-    return _page(
-        conn, body, EXECUTION_COLUMNS, f.sql_params(), order_by, page, page_size, count_body
+    return _page(conn, body, EXECUTION_COLUMNS, params, order_by, page, page_size, count_body)
+
+
+SET_BASED_MAX_ROWS = 100_000
+"""Windows with at most this many executions (before the order's filters) are paged set-based
+(:data:`_SET_BASED_EXECUTIONS_PAGE`); larger ones walk the executions with a lookup a row."""
+
+_SET_BASED_EXECUTIONS_PAGE = """
+WITH e AS MATERIALIZED (
+    SELECT * FROM executions e WHERE {own}
+), candidates AS MATERIALIZED (
+    SELECT o.order_id AS o_order_id, o.ts AS o_ts, o.symbol, o.book, o.rule_id, o.rule_version,
+           o.side, o.pip_size, o.account_id, o.client_segment, o.order_type, o.qty AS order_qty
+    FROM orders o
+    WHERE o.order_id = ANY(ARRAY(SELECT order_id FROM e))
+      AND o.ts >= CAST(:start AS timestamptz) - INTERVAL '1 day'
+      AND o.ts < CAST(:end AS timestamptz) + INTERVAL '1 hour'
+), first_order AS MATERIALIZED (
+    SELECT DISTINCT ON (e.event_id, e.ts) e.event_id AS e_event_id, e.ts AS e_ts, c.*
+    FROM e JOIN candidates c ON c.o_order_id = e.order_id
+         AND c.o_ts BETWEEN e.ts - INTERVAL '1 day' AND e.ts + INTERVAL '1 hour'
+    ORDER BY e.event_id, e.ts, c.o_ts
+), listed AS MATERIALIZED (
+    SELECT e.event_id, e.ts, row_number() OVER (ORDER BY {order_by}) AS row_no__
+    FROM e JOIN first_order o ON o.e_event_id = e.event_id AND o.e_ts = e.ts
+    WHERE {scope}
+)
+SELECT (SELECT count(*) FROM listed) AS total__, p.*
+FROM (SELECT 1) one
+LEFT JOIN (
+    SELECT {select}, l.row_no__
+    FROM listed l
+    JOIN e ON e.event_id = l.event_id AND e.ts = l.ts
+    JOIN first_order o ON o.e_event_id = l.event_id AND o.e_ts = l.ts
+    WHERE l.row_no__ > :offset AND l.row_no__ <= :offset + :limit
+) p ON true
+ORDER BY p.row_no__
+"""
+
+
+def _set_based_executions_page(
+    conn: sa.Connection,
+    own: str,
+    scope: str,
+    order_by: str,
+    params: dict[str, Any],
+    page: int,
+    page_size: int,
+) -> Page:
+    """The page and its total from one statement: the window's executions once (by the
+    ``(ts)`` index), the candidate orders of all of them in one index scan per partition
+    (``order_id = ANY(...)`` within the window's reach), each execution's earliest order by a
+    hash join, then the order filters and the sort (of the keys only); the page's columns are
+    computed for its rows alone. No lookup per row; the total counts exactly the rows the
+    pages list."""
+    select = ", ".join(f"{sql} AS {name}" for name, sql in EXECUTION_COLUMNS.items())
+    sql = _SET_BASED_EXECUTIONS_PAGE.format(own=own, scope=scope, order_by=order_by, select=select)
+    with _plain_plan(conn):
+        result = conn.execute(
+            sa.text(sql), {**params, "limit": page_size, "offset": (page - 1) * page_size}
+        )
+        fetched = result.all()
+    total = int(fetched[0][0])
+    columns = list(EXECUTION_COLUMNS)
+    rows = pd.DataFrame(
+        [row[1 : 1 + len(columns)] for row in fetched if row[-1] is not None], columns=columns
     )
+    return Page(rows, total, page, page_size)
+
+
+@contextlib.contextmanager
+def _plain_plan(conn: sa.Connection) -> Iterator[None]:
+    """Run the block without JIT and parallel workers, inside a savepoint (the caller's session
+    is unchanged): for a page of a few ms, compiling the plan or starting a worker costs more
+    than the query (50-100 ms each on two busy cores)."""
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(
+            sa.text(
+                "SELECT set_config('jit', 'off', true), "
+                "set_config('max_parallel_workers_per_gather', '0', true)"
+            )
+        )
+        yield
+    finally:
+        savepoint.rollback()
 
 
 def orders_page(

@@ -29,8 +29,12 @@ ROLLUP_COLUMNS = (
 )
 
 
-def _floor(t: dt.datetime, width: dt.timedelta) -> dt.datetime:
+def floor_to(t: dt.datetime, width: dt.timedelta) -> dt.datetime:
+    """``t`` rounded down to a whole bucket of ``width`` (UTC, aligned with 2000-01-01)."""
     return EPOCH + ((t - EPOCH) // width) * width
+
+
+_floor = floor_to
 
 
 def _ceil(t: dt.datetime, width: dt.timedelta) -> dt.datetime:

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.metrics.execution import MARKOUT_HORIZONS_S, ratio
+from app.queries.execution_hourly import DAY, HOUR, floor_to, split_window
 from app.queries.filters import Filter, where
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -85,19 +86,74 @@ def compute_markouts(
 def markouts_by(conn: sa.Connection, f: Filter, by: str = "lp") -> dict[str, dict[str, Any]]:
     """Fill-qty-weighted mean markout per horizon (``{"0": …, "60": …}``, None where no fill
     had a known mid) for each value of ``by`` (``lp``, ``symbol``, ``book`` or ``rule_id``),
-    over the stored markouts of fills in ``f``."""
+    over the stored markouts of fills in ``f``.
+
+    Windows of an hour or more read whole clean UTC days from ``markout_rollup_1d``, whole clean
+    hours from ``markout_rollup_1h`` and the rest (edges, hours listed in
+    ``markout_rollup_1h_dirty``) from ``fill_markouts``: the same sums, refreshed or not (float
+    sums up to the order of addition)."""
     if by not in MARKOUT_DIMENSIONS:
         raise ValueError(f"markouts cannot be grouped by {by!r}")
+    rows, params = markout_sum_rows(conn, f, by)
     sums = ", ".join(
-        f"sum(markout_{h} * fill_qty) AS m{h}, "
-        f"sum(fill_qty) FILTER (WHERE markout_{h} IS NOT NULL) AS q{h}"
+        f"sum(markout_{h}_qty_sum) AS m{h}, sum(markout_{h}_qty) AS q{h}"
         for h in MARKOUT_HORIZONS_S
     )
-    sql = f"SELECT {by} AS key, {sums} FROM fill_markouts WHERE {where(f)} GROUP BY {by}"
-    rows = conn.execute(sa.text(sql), f.sql_params()).mappings()
+    sql = f"SELECT key, {sums} FROM {rows} r GROUP BY key"
+    result = conn.execute(sa.text(sql), {**f.sql_params(), **params}).mappings()
     return {
         row["key"]: {
             str(h): ratio(row[f"m{h}"] or 0.0, row[f"q{h}"] or 0.0) for h in MARKOUT_HORIZONS_S
         }
-        for row in rows
+        for row in result
     }
+
+
+_RAW_SUMS = ", ".join(
+    f"sum(markout_{h} * fill_qty) AS markout_{h}_qty_sum, "
+    f"sum(fill_qty) FILTER (WHERE markout_{h} IS NOT NULL) AS markout_{h}_qty"
+    for h in MARKOUT_HORIZONS_S
+)
+"""Per-fill rows summed like the columns of ``markout_rollup_1h``."""
+
+
+def markout_sum_rows(conn: sa.Connection, f: Filter, by: str) -> tuple[str, dict[str, Any]]:
+    """A parenthesised subquery of ``(key, markout_{h}_qty_sum, markout_{h}_qty …)`` rows whose
+    sums per ``key`` (the column ``by``) are those of the ``fill_markouts`` rows in ``f``, read
+    through the hourly and daily tiers where they are clean; and its extra bind parameters."""
+    if by not in MARKOUT_DIMENSIONS:
+        raise ValueError(f"markouts cannot be grouped by {by!r}")
+    tier_columns = ", ".join(f"markout_{h}_qty_sum, markout_{h}_qty" for h in MARKOUT_HORIZONS_S)
+    raw = f"SELECT {by} AS key, {_RAW_SUMS} FROM fill_markouts WHERE {where(f)}"
+    if f.end - f.start < HOUR:
+        return f"({raw} GROUP BY {by})", {}
+    dirty = set(
+        conn.execute(
+            sa.text(
+                "SELECT DISTINCT hour FROM markout_rollup_1h_dirty "
+                "WHERE hour >= :lo AND hour < :end"
+            ),
+            {"lo": floor_to(f.start, DAY), "end": f.end},
+        ).scalars()
+    )
+    days, hours, minutes = split_window(f.start, f.end, dirty)
+    params: dict[str, Any] = {"tier_days": days, "tier_hours": hours}
+    scope = where(f, time="bucket")
+    parts = []
+    if days:
+        parts.append(
+            f"SELECT {by} AS key, {tier_columns} FROM markout_rollup_1d WHERE {scope} "
+            "AND bucket = ANY(CAST(:tier_days AS timestamptz[]))"
+        )
+    if hours:
+        parts.append(
+            f"SELECT {by} AS key, {tier_columns} FROM markout_rollup_1h WHERE {scope} "
+            "AND bucket = ANY(CAST(:tier_hours AS timestamptz[]))"
+        )
+    if minutes:
+        ranges = []
+        for i, (lo, hi) in enumerate(minutes):
+            params[f"tier_lo{i}"], params[f"tier_hi{i}"] = lo, hi
+            ranges.append(f"(ts >= :tier_lo{i} AND ts < :tier_hi{i})")
+        parts.append(f"{raw} AND ({' OR '.join(ranges)}) GROUP BY {by}")
+    return "(" + " UNION ALL ".join(parts) + ")", params

@@ -24,7 +24,7 @@ import math
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, Table
+from sqlalchemy import BigInteger, Column, DateTime, Double, Integer, LargeBinary, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -209,4 +209,61 @@ class RuleTrades1dDirty(Base):
     __tablename__ = "rule_trades_1d_dirty"
 
     day: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    xid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+MARKOUT_ROLLUP_HORIZONS_S = (0, 1, 5, 30, 60)
+"""The horizons of ``fill_markouts`` (``app.metrics.execution.MARKOUT_HORIZONS_S``)."""
+
+
+def _markout_rollup_table(name: str) -> Table:
+    return Table(
+        name,
+        Base.metadata,
+        Column("bucket", DateTime(timezone=True), primary_key=True),
+        Column("lp", Text, primary_key=True),
+        Column("symbol", Text, primary_key=True),
+        Column("book", Text, primary_key=True),
+        Column("rule_id", Text, primary_key=True),
+        Column("fills", Integer, nullable=False),
+        *(
+            column
+            for h in MARKOUT_ROLLUP_HORIZONS_S
+            for column in (
+                Column(f"markout_{h}_qty_sum", Double, nullable=False),
+                Column(f"markout_{h}_qty", Double, nullable=False),
+            )
+        ),
+    )
+
+
+class MarkoutRollup1h(Base):
+    """``fill_markouts`` summed per UTC hour (``bucket`` = the hour's start), LP, symbol, book
+    and rule, for long windows.
+
+    For each horizon h: ``markout_{h}_qty_sum`` = Σ markout_h × fill_qty and
+    ``markout_{h}_qty`` = Σ fill_qty over the fills whose markout at h is known (not NULL), so
+    the fill-weighted mean markout is their ratio; ``fills`` counts the fills. Derived:
+    :func:`app.db.derived.refresh_markout_rollup_1h` recomputes the hours listed in
+    ``markout_rollup_1h_dirty``.
+    """
+
+    __table__ = _markout_rollup_table("markout_rollup_1h")
+
+
+class MarkoutRollup1d(Base):
+    """``markout_rollup_1h`` summed per UTC day (``bucket`` = 00:00 UTC), recomputed with it for
+    the days of the changed hours; same columns."""
+
+    __table__ = _markout_rollup_table("markout_rollup_1d")
+
+
+class MarkoutRollup1hDirty(Base):
+    """Hours of ``fill_markouts`` changed since ``markout_rollup_1h`` last recomputed them (a
+    row trigger adds ``(hour, transaction id)``); readers take a listed hour from
+    ``fill_markouts``."""
+
+    __tablename__ = "markout_rollup_1h_dirty"
+
+    hour: Mapped[dt.datetime] = mapped_column(primary_key=True)
     xid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
