@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.alerts.definitions import CHECKS
 from pages.ids import alerts as ids
 
 LABELS_HINT = "write labels as name=value pairs separated by commas"
@@ -23,6 +24,9 @@ SPEC_NUMBERS = (
     "spec.lookback_s",
     "spec.score_threshold",
     "spec.window_s",
+    "spec.wait_s",
+    "spec.skew_s",
+    "spec.min_count",
 )
 SECONDS = ("pending_s", "keep_firing_s", "cooldown_s")
 DEFAULTS: dict[str, Any] = {
@@ -35,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "spec.operator": ">",
     "spec.direction": "above",
     "spec.seasonal": True,
+    "spec.checks": list(CHECKS),
     **{f"spec.conditions.{row}.operator": ">" for row in range(ids.COMPOSITE_ROWS)},
     **{f"spec.conditions.{row}.metric": "" for row in range(ids.COMPOSITE_ROWS)},
 }
@@ -105,7 +110,12 @@ def _spec(rule_type: str, values: Mapping[str, Any]) -> dict[str, Any]:
             spec["conditions"] = _conditions(values)
         elif name == "spec.seasonal":
             spec[key] = bool(values.get(name))
-        elif name in ("spec.recovery_value", "spec.window_s", "spec.baseline_days"):
+        elif name == "spec.checks":
+            spec[key] = list(values.get(name) or [])
+        elif name in (
+            "spec.recovery_value", "spec.window_s", "spec.baseline_days", "spec.wait_s",
+            "spec.skew_s", "spec.min_count",
+        ):  # fmt: skip
             if not _blank(values.get(name)):
                 spec[key] = values[name]
         else:
@@ -200,6 +210,14 @@ def form_values(definition: Mapping[str, Any]) -> dict[str, Any]:
             if key in condition:
                 values[f"spec.conditions.{row}.{key}"] = condition[key]
     return values
+
+
+def scope_for(rule_type: str | None, scope: str | None) -> str:
+    """The scope once ``rule_type`` is chosen: completeness rules are evaluated per check, and
+    only they are."""
+    if rule_type == "completeness":
+        return "check"
+    return "global" if scope in (None, "check") else scope
 
 
 def shown_spec_fields(rule_type: str | None) -> dict[str, bool]:

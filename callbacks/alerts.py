@@ -50,6 +50,7 @@ from callbacks.alert_form import (
     field_errors,
     form_values,
     labels_text,
+    scope_for,
     shown_spec_fields,
     to_form_rows,
     without_knock_on,
@@ -453,12 +454,18 @@ def _register_alert_actions(app: dash.Dash) -> None:
 
 def _register_form(app: dash.Dash) -> None:
     @app.callback(
-        {name: Output(ids.WRAP[name], "hidden") for name in ids.WRAP},
-        Input(ids.FIELD["type"], "value"),
+        output={
+            "hidden": {name: Output(ids.WRAP[name], "hidden") for name in ids.WRAP},
+            "scope": Output(ids.FIELD["scope"], "value", allow_duplicate=True),
+        },
+        inputs={"rule_type": Input(ids.FIELD["type"], "value")},
+        state={"scope": State(ids.FIELD["scope"], "value")},
+        prevent_initial_call=True,
     )
     @require_permission(Permission.MANAGE_ALERT_RULES)
-    def show_type_fields(rule_type: str | None) -> dict[str, bool]:
-        return shown_spec_fields(rule_type)
+    def show_type_fields(rule_type: str | None, scope: str | None) -> dict[str, Any]:
+        # the layout shows the threshold's inputs; completeness rules go per check
+        return {"hidden": shown_spec_fields(rule_type), "scope": scope_for(rule_type, scope)}
 
     @app.callback(
         Output(ids.FIELD["channel_ids"], "options"),

@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from app.alerts.definitions import (
     ACTIVE_HOURS,
+    CHECKS,
     METRICS,
     OPERATORS,
     SCOPES,
@@ -34,6 +35,7 @@ TYPE_LABELS = {
     "predictive": "Predictive (extrapolation)",
     "composite": "Composite (weighted conditions)",
     "expression": "Custom expression",
+    "completeness": "Data completeness (missing fields, orphans, clock skew)",
 }
 SCOPE_LABELS = {
     "global": "Whole desk (one instance)",
@@ -42,6 +44,13 @@ SCOPE_LABELS = {
     "account": "Per account",
     "book": "Per book",
     "rule": "Per routing rule",
+    "check": "Per completeness check",
+}
+CHECK_LABELS = {
+    "missing_field": "Missing fields",
+    "order_without_execution": "Orders without executions after the wait",
+    "execution_without_order": "Executions without orders after the wait",
+    "clock_skew": "Clock skew between sent_ts and ts",
 }
 ACTIVE_HOURS_LABELS = {
     "always": "Always",
@@ -227,6 +236,39 @@ def _spec_inputs() -> list[html.Div]:
                 rows=3,
             ),
             "Metric names, numbers, arithmetic, comparisons, and / or / not.",
+        ),
+        html.Div(
+            [
+                dbc.Label("Checks", html_for=ids.FIELD["spec.checks"]),
+                dbc.Checklist(
+                    id=ids.FIELD["spec.checks"],
+                    options=_options(CHECKS, CHECK_LABELS),
+                    value=list(CHECKS),
+                ),
+                feedback("spec.checks"),
+                dbc.FormText("Each check is an alert instance of its own."),
+            ],
+            id=ids.WRAP["spec.checks"],
+            className="mb-3",
+            hidden=True,
+        ),
+        _spec(
+            "spec.wait_s",
+            "Orphan after (s)",
+            _number("spec.wait_s", "60", "1"),
+            "An order without an execution (or the reverse) this long is a finding.",
+        ),
+        _spec(
+            "spec.skew_s",
+            "Clock skew above (s)",
+            _number("spec.skew_s", "1"),
+            "sent_ts after ts, or before the order's routing, by more than this: 0 – 3,600 s.",
+        ),
+        _spec(
+            "spec.min_count",
+            "Fire at (findings)",
+            _number("spec.min_count", "1", "1"),
+            "Fires when a check has at least this many findings in the window.",
         ),
         _spec(
             "spec.window_s",

@@ -49,6 +49,8 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
             queues,
             "--concurrency",
             str(args.concurrency),
+            "--pool",
+            args.pool,
             "--without-gossip",
         ]
     )
@@ -256,6 +258,13 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
     worker = sub.add_parser("worker", help="run a Celery worker")
     worker.add_argument("--queues", default="", help="comma-separated; default: all")
     worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument(
+        "--pool",
+        choices=("prefork", "threads", "solo"),
+        default="prefork",
+        help="threads suit the I/O-bound alerts queue (deliveries): --queues alerts "
+        "--pool threads --concurrency 16",
+    )
     worker.add_argument("--loglevel", default="INFO")
     worker.set_defaults(handler=_worker)
 

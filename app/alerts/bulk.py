@@ -1,5 +1,5 @@
-"""Bulk verdicts: which instances of a threshold, pattern or composite rule breach, judged for
-every scope key at once with numpy instead of one Python call per instance.
+"""Bulk verdicts: which instances of a threshold, pattern, composite or expression rule breach,
+judged for every scope key at once with numpy instead of one Python call per instance.
 
 With 1,000 mostly quiet rules over ~10,000 instances, the per-instance loop is the evaluator's
 cost; but an instance never stored before whose verdict is Clear, Hold or NoData stays Normal
@@ -11,6 +11,8 @@ values), including NaN as "no value" and composite rules without data being NoDa
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import operator as op
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +20,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from app.alerts.definitions import CompositeSpec, PatternSpec, RuleDefinition, ThresholdSpec
+from app.alerts.definitions import (
+    MIN_BASELINE,
+    AnomalySpec,
+    CompositeSpec,
+    ExpressionSpec,
+    PatternSpec,
+    RuleDefinition,
+    ThresholdSpec,
+)
+from app.alerts.expression import names_in, parse_expression
+from app.alerts.expression_bulk import needs_judging
+from app.alerts.rules import BaselineStats
+
+Baselines = Callable[[str], BaselineStats]
+"""An anomaly rule's baseline statistics of a scope key (this hour's)."""
+
+_parsed = functools.lru_cache(maxsize=4096)(parse_expression)
 
 Values = Mapping[tuple[str, str, int], Mapping[str, float]]
 """(metric, scope, window_s) → {scope key: value}, as the engine fetched them."""
@@ -35,11 +53,14 @@ _COMPARE: dict[str, Callable[[npt.NDArray[np.float64], float], npt.NDArray[np.bo
 
 def supports(rule: RuleDefinition) -> bool:
     """Whether :func:`breaching_keys` can judge ``rule`` (threshold, pattern of at least one
-    event, composite)."""
+    event, composite, expression, anomaly)."""
     spec = rule.spec
     if isinstance(spec, PatternSpec):
         return spec.count >= 1  # a count of 0 would breach for keys without any value
-    return isinstance(spec, ThresholdSpec | CompositeSpec)
+    if isinstance(spec, ExpressionSpec):
+        # without a metric a global rule has an instance even in a pass without any values
+        return bool(names_in(_parsed(spec.expression)))
+    return isinstance(spec, ThresholdSpec | CompositeSpec | AnomalySpec)
 
 
 @dataclass
@@ -49,6 +70,8 @@ class Columns:
     Built lazily, once per column, and shared by every rule of the pass."""
 
     values: Values
+    now: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    """The time of the pass (expressions may read ``hour()``, ``minute()``, ``weekday()``)."""
     _keys: dict[str, npt.NDArray[np.str_]] = field(default_factory=dict)
     _columns: dict[tuple[str, str, int], npt.NDArray[np.float64]] = field(default_factory=dict)
 
@@ -74,9 +97,18 @@ class Columns:
         return self._columns[ident]
 
 
-def breaching_keys(rule: RuleDefinition, columns: Columns) -> set[str]:
-    """The scope keys whose verdict for ``rule`` is a breach (a rule :func:`supports`)."""
-    mask = _breach_mask(rule, columns)
+def breaching_keys(
+    rule: RuleDefinition, columns: Columns, baselines: Baselines | None = None
+) -> set[str]:
+    """The scope keys whose verdict for ``rule`` is a breach (a rule :func:`supports`; for an
+    expression, also the keys where it may fail with Error; an anomaly rule needs
+    ``baselines``)."""
+    if isinstance(rule.spec, AnomalySpec):
+        if baselines is None:
+            raise TypeError("an anomaly rule is judged in bulk with its baselines")
+        mask = _anomaly_mask(rule.spec, rule.scope, columns, baselines)
+    else:
+        mask = _breach_mask(rule, columns)
     keys = columns.keys(rule.scope)
     return {str(key) for key in keys[mask]} if mask.any() else set()
 
@@ -103,4 +135,31 @@ def _breach_mask(rule: RuleDefinition, columns: Columns) -> npt.NDArray[np.bool_
             score = np.where(holds, score + condition.weight, score)
             seen |= present
         return seen & (score >= spec.score_threshold - 1e-9)
+    if isinstance(spec, ExpressionSpec):
+        size = len(columns.keys(scope))
+
+        def column(name: str) -> npt.NDArray[np.float64]:
+            return columns.column(name, scope, spec.window_s)
+
+        return needs_judging(_parsed(spec.expression), column, size, columns.now)
     raise TypeError(f"no bulk verdict for {rule.type} rules")
+
+
+def _anomaly_mask(
+    spec: AnomalySpec, scope: str, columns: Columns, baselines: Baselines
+) -> npt.NDArray[np.bool_]:
+    # the z-score of app.alerts.rules.z_score, on arrays (the same float64 operations)
+    value = columns.column(spec.metric, scope, spec.window_s)
+    stats = [baselines(str(key)) for key in columns.keys(scope)]
+    count = np.array([s.count for s in stats], dtype=np.int64)
+    mean = np.array([s.mean for s in stats], dtype=np.float64)
+    variance = np.array([s.variance for s in stats], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        flat = np.where(value == mean, 0.0, np.copysign(np.inf, value - mean))
+        z = np.where(variance <= 0, flat, (value - mean) / np.sqrt(variance))
+    judged = ~np.isnan(value) & (count >= MIN_BASELINE)
+    if spec.direction == "above":
+        return judged & (z > spec.sigma)
+    if spec.direction == "below":
+        return judged & (z < -spec.sigma)
+    return judged & (np.abs(z) > spec.sigma)

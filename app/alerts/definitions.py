@@ -1,4 +1,4 @@
-"""Alert rule definitions: the six rule types, the common fields, the metric catalogue and the
+"""Alert rule definitions: the seven rule types, the common fields, the metric catalogue and the
 built-in templates, with one parser that reports every invalid field at once.
 
 A definition is plain data (frozen dataclasses) stored as JSON in ``alert_rule_versions``;
@@ -17,9 +17,14 @@ from typing import Any, Literal
 
 Severity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "critical")
-RULE_TYPES = ("threshold", "anomaly", "pattern", "predictive", "composite", "expression")
-SCOPES = ("global", "lp", "symbol", "account", "book", "rule")
-"""What a rule is evaluated per: one alert instance per LP, symbol, ... (``global``: one)."""
+RULE_TYPES = (
+    "threshold", "anomaly", "pattern", "predictive", "composite", "expression", "completeness",
+)  # fmt: skip
+SCOPES = ("global", "lp", "symbol", "account", "book", "rule", "check")
+"""What a rule is evaluated per: one alert instance per LP, symbol, ... (``global``: one;
+``check``: one per data-completeness check, for completeness rules only)."""
+CHECKS = ("missing_field", "order_without_execution", "execution_without_order", "clock_skew")
+"""The data-completeness checks (the kinds of :mod:`app.compliance.completeness`)."""
 OPERATORS = (">", ">=", "<", "<=", "==", "!=")
 ACTIVE_HOURS = ("always", "business_hours", "outside_business_hours")
 """When a rule notifies; outside its hours it is still evaluated and shown, but stays quiet."""
@@ -146,7 +151,28 @@ class ExpressionSpec:
     window_s: int = 60
 
 
-Spec = ThresholdSpec | AnomalySpec | PatternSpec | PredictiveSpec | CompositeSpec | ExpressionSpec
+@dataclass(frozen=True)
+class CompletenessSpec:
+    """Fire, per check, when at least ``min_count`` records of the last ``window_s`` fail it:
+    a missing field, an order without an execution ``wait_s`` after routing (or an execution
+    without its order), ``sent_ts`` off by more than ``skew_s``."""
+
+    checks: tuple[str, ...] = CHECKS
+    window_s: int = 900
+    wait_s: int = 60
+    skew_s: float = 1.0
+    min_count: int = 1
+
+
+Spec = (
+    ThresholdSpec
+    | AnomalySpec
+    | PatternSpec
+    | PredictiveSpec
+    | CompositeSpec
+    | ExpressionSpec
+    | CompletenessSpec
+)
 
 
 @dataclass(frozen=True)
@@ -375,6 +401,27 @@ def _expression(r: _Reader, scope: str) -> ExpressionSpec:
     return ExpressionSpec(text, _window(r))
 
 
+def _completeness(r: _Reader, scope: str) -> CompletenessSpec:
+    checks = r.data.get("checks", list(CHECKS))
+    if not isinstance(checks, list | tuple) or not all(isinstance(c, str) for c in checks):
+        r.fail("checks", "must be a list of checks")
+        checks = []
+    elif not checks:
+        r.fail("checks", "choose at least one check")
+    elif unknown := [c for c in checks if c not in CHECKS]:
+        r.fail("checks", f"unknown check {unknown[0]!r} (one of {', '.join(CHECKS)})")
+    skew_s = r.number("skew_s", 1.0, low=0.0)
+    if skew_s > 3600:
+        r.fail("skew_s", "must be at most 3600")
+    return CompletenessSpec(
+        checks=tuple(c for c in CHECKS if c in checks),
+        window_s=_window(r, default=900),
+        wait_s=r.integer("wait_s", 60, low=1, high=86_400),
+        skew_s=skew_s,
+        min_count=r.integer("min_count", 1, low=1, high=1_000_000),
+    )
+
+
 _SPEC_PARSERS: dict[str, Callable[[_Reader, str], Spec]] = {
     "threshold": _threshold,
     "anomaly": _anomaly,
@@ -382,6 +429,7 @@ _SPEC_PARSERS: dict[str, Callable[[_Reader, str], Spec]] = {
     "predictive": _predictive,
     "composite": _composite,
     "expression": _expression,
+    "completeness": _completeness,
 }
 
 
@@ -425,7 +473,11 @@ def parse_rule(data: Mapping[str, Any]) -> RuleDefinition:
     if len(name) > 200:
         r.fail("name", "must be at most 200 characters")
     rule_type = r.choice("type", RULE_TYPES)
-    scope = r.choice("scope", SCOPES, "global")
+    scope = r.choice("scope", SCOPES, "check" if rule_type == "completeness" else "global")
+    if rule_type == "completeness" and scope != "check" and "scope" not in r.errors:
+        r.fail("scope", "a completeness rule is evaluated per check")
+    elif rule_type != "completeness" and scope == "check":
+        r.fail("scope", "only completeness rules are evaluated per check")
     spec_data = data.get("spec", {})
     spec: Spec | None = None
     if not isinstance(spec_data, Mapping):
@@ -477,8 +529,11 @@ def _lists(value: Any) -> Any:
 
 
 def rule_metrics(definition: RuleDefinition) -> set[tuple[str, int]]:
-    """The (metric, window_s) pairs a rule reads, so the evaluator fetches each once per batch."""
+    """The (metric, window_s) pairs a rule reads, so the evaluator fetches each once per batch
+    (none for a completeness rule: it reads the raw orders and executions)."""
     spec = definition.spec
+    if isinstance(spec, CompletenessSpec):
+        return set()
     if isinstance(spec, CompositeSpec):
         return {(c.metric, c.window_s) for c in spec.conditions}
     if isinstance(spec, ExpressionSpec):
@@ -534,6 +589,21 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "severity": "warning",
         "spec": {"metric": "lp_uptime", "operator": "<", "value": 95, "window_s": 3600},
         "description": "An LP reported 'up' less than 95% of the last hour.",
+    },
+    "data_completeness": {
+        "name": "Data completeness",
+        "type": "completeness",
+        "scope": "check",
+        "severity": "warning",
+        "spec": {
+            "checks": list(CHECKS),
+            "window_s": 900,
+            "wait_s": 60,
+            "skew_s": 1,
+            "min_count": 1,
+        },
+        "description": "Missing fields, orders without executions (or executions without "
+        "orders) after 60 s, sent_ts more than 1 s off: one alert per check.",
     },
 }
 """Built-in templates: partial definitions the page offers as starting points (fill, then parse)."""

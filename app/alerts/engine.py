@@ -9,9 +9,10 @@ two take turns; the database holds the state, so either may run after a restart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,21 +22,30 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.alerts.bulk import Columns, breaching_keys, supports
+from app.alerts.completeness import CheckCount, counts_now, spans, window_needed
 from app.alerts.correlation import alert_labels, group_key
-from app.alerts.definitions import AnomalySpec, PredictiveSpec, RuleDefinition, parse_rule
+from app.alerts.definitions import (
+    AnomalySpec,
+    CompletenessSpec,
+    PredictiveSpec,
+    RuleDefinition,
+    parse_rule,
+)
 from app.alerts.definitions import rule_metrics as metrics_of
 from app.alerts.notifications import (
     DEFAULT_HOURS,
     BusinessHours,
+    NotificationBatch,
     in_active_hours,
     notify,
     quiet_reason,
 )
 from app.alerts.preview import baseline_values, recent_points
-from app.alerts.rules import InstanceInputs, evaluate_rule
-from app.alerts.sources import series, values_now
+from app.alerts.rules import BaselineStats, InstanceInputs, baseline_stats, evaluate_rule
+from app.alerts.sources import Family, family_of, minute_frame, series, shares_frames, values_now
 from app.alerts.state import InstanceState, Step, Timings, Verdict, advance
 from app.alerts.store import suppressed_rule_ids
+from app.compliance.completeness import load as load_orders_and_executions
 from app.db.models.alerts import (
     AlertEvent,
     AlertInstance,
@@ -47,6 +57,9 @@ from app.db.models.alerts import (
 _EVALUATION_LOCK = 0x7464_616C_6572_74  # "tdalert"
 HEARTBEAT = dt.timedelta(seconds=10)
 """How stale a stored ``last_data_at`` may get before it is refreshed (NoData precision)."""
+COMPLETENESS_REFRESH = dt.timedelta(seconds=5)
+"""How long the raw orders and executions read for completeness rules are reused: reading a
+window of raw records every batch would cost more than every other rule together."""
 
 
 @dataclass(frozen=True)
@@ -174,9 +187,14 @@ class _Stored:
 
 
 def _load_instances(session: Session, rule_ids: Iterable[int]) -> dict[tuple[int, str], _Stored]:
+    # plain rows, not ORM objects: thousands of stored instances are read every pass
+    i = AlertInstance
     rows = session.execute(
-        select(AlertInstance).where(AlertInstance.rule_id.in_(list(rule_ids)))
-    ).scalars()
+        select(
+            i.rule_id, i.instance_key, i.state, i.state_since, i.pending_since,
+            i.recovering_since, i.last_data_at, i.alert_event_id, i.last_notified_at,
+        ).where(i.rule_id.in_(list(rule_ids)))
+    ).all()  # fmt: skip
     return {
         (row.rule_id, row.instance_key): _Stored(
             InstanceState(
@@ -201,6 +219,23 @@ class Fetcher:
     def __init__(self) -> None:
         self._baselines: dict[tuple[Any, ...], pd.DataFrame] = {}
         self._recent: dict[tuple[Any, ...], pd.DataFrame] = {}
+        self._findings: dict[tuple[int, int, float], tuple[dt.datetime, pd.DataFrame]] = {}
+
+    def completeness(
+        self, session: Session, spec: CompletenessSpec, now: dt.datetime
+    ) -> dict[str, CheckCount]:
+        """Per check of ``spec``, the findings in its window at ``now`` (the records are read
+        again at most every :data:`COMPLETENESS_REFRESH`, shared by rules of equal timings)."""
+        ident = (spec.window_s, spec.wait_s, spec.skew_s)
+        read_at, found = self._findings.get(ident, (None, None))
+        if found is None or read_at is None or not read_at <= now < read_at + COMPLETENESS_REFRESH:
+            end = now + dt.timedelta(microseconds=1)  # the records up to now, inclusive
+            orders, executions = load_orders_and_executions(
+                session.connection(), now - window_needed(spec), end
+            )
+            found = spans(orders, executions, wait_s=spec.wait_s, skew_s=spec.skew_s)
+            self._findings[ident] = (now, found)
+        return counts_now(found, spec.checks, now, spec.window_s)
 
     def values(
         self, session: Session, rules: list[ActiveRule], now: dt.datetime
@@ -216,12 +251,17 @@ class Fetcher:
         return values_now(session.connection(), needs, now)
 
     def history(
-        self, session: Session, rule: RuleDefinition, now: dt.datetime
+        self,
+        session: Session,
+        rule: RuleDefinition,
+        now: dt.datetime,
+        frames: Mapping[tuple[int, str], pd.DataFrame] | None = None,
     ) -> pd.DataFrame | None:
-        """The minute history an anomaly (baseline) or predictive (lookback) rule needs."""
+        """The minute history an anomaly (baseline) or predictive (lookback) rule needs
+        (``frames``: :meth:`lookback_frames` of the pass)."""
         spec = rule.spec
         if isinstance(spec, AnomalySpec):
-            hour = pd.Timestamp(now).floor("h")
+            hour = _hour_of(now)
             ident = (spec.metric, rule.scope, spec.window_s, spec.baseline_days, hour)
             if ident not in self._baselines:
                 start = (hour - pd.Timedelta(days=spec.baseline_days)).to_pydatetime()
@@ -236,16 +276,42 @@ class Fetcher:
                 )
             return self._baselines[ident]
         if isinstance(spec, PredictiveSpec):
-            # minute values up to the last whole minute: fetched once per minute
-            end = pd.Timestamp(now).floor("min").to_pydatetime()
+            # minute values up to the last whole minute: computed once per minute
+            end = _minute_of(now).to_pydatetime()
             recent_key = (spec.metric, rule.scope, spec.window_s, spec.lookback_s, end)
             if recent_key not in self._recent:
                 start = end - dt.timedelta(seconds=spec.lookback_s)
+                frame = (frames or {}).get((id(family_of(spec.metric, rule.scope)), rule.scope))
                 self._recent[recent_key] = series(
-                    session.connection(), spec.metric, rule.scope, spec.window_s, start, end
-                )
+                    session.connection(), spec.metric, rule.scope, spec.window_s, start, end,
+                    frame=frame,
+                )  # fmt: skip
             return self._recent[recent_key]
         return None
+
+    def lookback_frames(
+        self, session: Session, rules: Iterable[ActiveRule], now: dt.datetime
+    ) -> dict[tuple[int, str], pd.DataFrame]:
+        """For the predictive rules whose minute history is due, one minute frame per source
+        table and scope covering all their lookbacks (instead of one query per rule when a
+        minute starts: a stall of every pass at the minute's turn)."""
+        end = _minute_of(now).to_pydatetime()
+        starts: dict[tuple[int, str], tuple[Family, str, dt.datetime]] = {}
+        for rule in rules:
+            spec, scope = rule.definition.spec, rule.definition.scope
+            if not isinstance(spec, PredictiveSpec) or not shares_frames(spec.metric):
+                continue
+            if (spec.metric, scope, spec.window_s, spec.lookback_s, end) in self._recent:
+                continue
+            family = family_of(spec.metric, scope)
+            start = end - dt.timedelta(seconds=spec.lookback_s + spec.window_s + 60)
+            ident = (id(family), scope)
+            earliest = starts.get(ident, (family, scope, start))[2]
+            starts[ident] = (family, scope, min(start, earliest))
+        return {
+            ident: minute_frame(session.connection(), family, scope, start, end)
+            for ident, (family, scope, start) in starts.items()
+        }
 
 
 def _keys(
@@ -256,9 +322,20 @@ def _keys(
     if rule.definition.scope == "global":
         return {""}
     keys = set(stored_keys.get(rule.id, ()))
+    if isinstance(rule.definition.spec, CompletenessSpec):
+        return keys | set(rule.definition.spec.checks)
     for metric, window in rule.metrics:
         keys.update(values.get((metric, rule.definition.scope, window), {}))
     return keys
+
+
+def _completeness_inputs(
+    spec: CompletenessSpec, check: str, counts: Mapping[str, CheckCount]
+) -> InstanceInputs:
+    # a check no longer in the rule (an edited rule) counts nothing: its alert resolves
+    found = counts.get(check, CheckCount(0))
+    values = {("findings", spec.window_s): float(found.count)}
+    return InstanceInputs(values, check=check, examples=found.examples)
 
 
 def _inputs(
@@ -286,18 +363,40 @@ def _inputs(
     return InstanceInputs(current, series=points)
 
 
-_BASELINES: dict[tuple[int, str, AnomalySpec, pd.Timestamp], list[float]] = {}
+def _baselines_of(
+    spec: object, history: pd.DataFrame | None, now: dt.datetime
+) -> Callable[[str], BaselineStats] | None:
+    if not isinstance(spec, AnomalySpec) or history is None:
+        return None
+    return lambda key: _baseline(history, key, now, spec)
 
 
-def _baseline(history: pd.DataFrame, key: str, now: dt.datetime, spec: AnomalySpec) -> list[float]:
-    # the baseline only changes with the hour: cut it from the history once per hour and key
-    hour = pd.Timestamp(now).floor("h")
+@functools.lru_cache(maxsize=8)
+def _hour_of(now: dt.datetime) -> pd.Timestamp:
+    # asked for every anomaly instance of a pass: pandas' floor costs ~20 µs a call
+    return pd.Timestamp(now).floor("h")
+
+
+@functools.lru_cache(maxsize=8)
+def _minute_of(now: dt.datetime) -> pd.Timestamp:
+    return pd.Timestamp(now).floor("min")
+
+
+_BASELINES: dict[tuple[int, str, AnomalySpec, pd.Timestamp], BaselineStats] = {}
+
+
+def _baseline(
+    history: pd.DataFrame, key: str, now: dt.datetime, spec: AnomalySpec
+) -> BaselineStats:
+    # the baseline only changes with the hour: cut it from the history and sum it up once per
+    # hour and key
+    hour = _hour_of(now)
     ident = (id(history), key, spec, hour)
     if ident not in _BASELINES:
         if len(_BASELINES) > 100_000:
             _BASELINES.clear()
         column = history[key] if key in history.columns else pd.Series(dtype="float64")
-        _BASELINES[ident] = baseline_values(column, now, spec)
+        _BASELINES[ident] = baseline_stats(baseline_values(column, now, spec))
     return _BASELINES[ident]
 
 
@@ -319,6 +418,12 @@ def _recent(
     return [(x - shift, y) for x, y in _RECENT[ident]]
 
 
+def lock_evaluation(session: Session) -> None:
+    """Wait for, and hold until ``session``'s transaction ends, the evaluation lock (passes
+    and escalations take turns)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVALUATION_LOCK})
+
+
 def evaluate_all(
     session: Session,
     now: dt.datetime,
@@ -328,11 +433,12 @@ def evaluate_all(
     bulk: bool = True,
 ) -> PassStats:
     """One pass over every enabled rule at ``now``, in ``session``'s transaction (the caller
-    commits, then publishes ``stats.changes``). With ``bulk``, threshold, pattern and composite
-    rules are judged for all keys at once and only breaching or stored instances one by one
-    (the same states; ``bulk=False`` judges every instance, which the tests compare)."""
+    commits, then publishes ``stats.changes``). With ``bulk``, threshold, pattern, composite,
+    expression and anomaly rules are judged for all keys at once and only breaching (or
+    possibly failing) and stored instances one by one (the same states; ``bulk=False`` judges
+    every instance, which the tests compare)."""
     stats = PassStats()
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVALUATION_LOCK})
+    lock_evaluation(session)
     started, cpu = time.perf_counter(), time.thread_time()
     rules = load_active_rules(session)
     stats.rules = len(rules)
@@ -344,17 +450,23 @@ def evaluate_all(
     for rule_id, key in stored:
         stored_keys.setdefault(rule_id, set()).add(key)
     values = fetcher.values(session, rules, now)
+    frames = fetcher.lookback_frames(session, rules, now)
     histories = {
-        rule.id: fetcher.history(session, rule.definition, now)
+        rule.id: fetcher.history(session, rule.definition, now, frames)
         for rule in rules
         if isinstance(rule.definition.spec, AnomalySpec | PredictiveSpec)
+    }
+    checked = {
+        rule.id: fetcher.completeness(session, rule.definition.spec, now)
+        for rule in rules
+        if isinstance(rule.definition.spec, CompletenessSpec)
     }
     stats.fetch_ms = (time.perf_counter() - started) * 1000
     stats.fetch_cpu_ms = (time.thread_time() - cpu) * 1000
     started, cpu = time.perf_counter(), time.thread_time()
     writes: list[tuple[ActiveRule, str, Step, _Stored | None, float | None, str]] = []
     fresh = InstanceState()
-    columns = Columns(values)
+    columns = Columns(values, now)
     for rule in rules:
         definition = rule.definition
         timings = Timings(definition.pending_s, definition.keep_firing_s, definition.no_data_s)
@@ -363,9 +475,16 @@ def evaluate_all(
         stats.instances += len(keys)
         if bulk and supports(definition) and not definition.no_data_s:
             # quiet keys never stored stay Normal and write nothing: judge only the rest
-            keys = breaching_keys(definition, columns) | stored_keys.get(rule.id, set())
+            baselines = _baselines_of(definition.spec, history, now)
+            keys = breaching_keys(definition, columns, baselines) | stored_keys.get(rule.id, set())
+        counts = checked.get(rule.id)
         for key in keys:
-            result = evaluate_rule(definition, _inputs(rule, key, values, history, now), now)
+            if counts is not None:
+                assert isinstance(definition.spec, CompletenessSpec)
+                inputs = _completeness_inputs(definition.spec, key, counts)
+            else:
+                inputs = _inputs(rule, key, values, history, now)
+            result = evaluate_rule(definition, inputs, now)
             before = stored.get((rule.id, key))
             if before is None and result.verdict in _STAYS_NORMAL and not definition.no_data_s:
                 continue  # a quiet instance never seen before: nothing to keep
@@ -381,15 +500,17 @@ def evaluate_all(
         session, [(rule, key, value, message) for rule, key, step, _b, value, message in writes
                   if step.fired], now
     )  # fmt: skip
+    batch = NotificationBatch(session, {c for rule in rules for c in rule.definition.channel_ids})
     for rule, key, step, before, value, message in writes:
         row, transition, change = _record(
-            session, rule, key, step, before, value, message, now, hours, opened
+            batch, rule, key, step, before, value, message, now, hours, opened
         )
         rows.append(row)
         if transition is not None:
             transitions.append(transition)
         if change is not None:
             stats.changes.append(change)
+    batch.flush()
     if rows:
         upsert = insert(AlertInstance)
         upsert = upsert.on_conflict_do_update(
@@ -426,7 +547,7 @@ def _needs_write(
 
 
 def _record(
-    session: Session,
+    batch: NotificationBatch,
     rule: ActiveRule,
     key: str,
     step: Step,
@@ -444,11 +565,11 @@ def _record(
     notified, quiet = False, None
     if step.fired:
         event = opened[(rule.id, key)]
-        notified, quiet = _notify_opened(session, rule, event, now, hours, last_notified)
+        notified, quiet = _notify_opened(batch, rule, event, now, hours, last_notified)
         event_id = event.id
         last_notified = event.last_notified_at or last_notified
     elif step.resolved and event_id is not None:
-        notified = _close_alert(session, rule, event_id, now)
+        notified = _close_alert(batch, rule, event_id, now)
         event_id = None
     state = step.state
     row = {
@@ -532,7 +653,7 @@ def _new_alerts(
 
 
 def _notify_opened(
-    session: Session,
+    batch: NotificationBatch,
     rule: ActiveRule,
     event: AlertEvent,
     now: dt.datetime,
@@ -550,21 +671,23 @@ def _notify_opened(
         last_notified_at=last_notified,
         cooldown_s=definition.cooldown_s,
     )
-    notified = quiet is None and notify(session, event, definition.channel_ids, "firing", now=now)
+    notified = quiet is None and batch.add(event, definition.channel_ids, "firing", now=now)
     if quiet is not None and quiet != "no channels":
         event.details = {**event.details, "quiet": quiet}
     return notified, quiet
 
 
-def _close_alert(session: Session, rule: ActiveRule, event_id: int, now: dt.datetime) -> bool:
-    event = session.get(AlertEvent, event_id)
+def _close_alert(
+    batch: NotificationBatch, rule: ActiveRule, event_id: int, now: dt.datetime
+) -> bool:
+    event = batch.session.get(AlertEvent, event_id)
     if event is None or event.state != "firing":
         return False
     event.state = "resolved"
     event.resolved_at = now
     if event.last_notified_at is None:
         return False
-    return notify(session, event, rule.definition.channel_ids, "resolved", now=now)
+    return batch.add(event, rule.definition.channel_ids, "resolved", now=now)
 
 
 def escalate(session: Session, now: dt.datetime, hours: BusinessHours = DEFAULT_HOURS) -> int:

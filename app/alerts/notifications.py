@@ -1,16 +1,23 @@
 """The alert engine's side of notifications: who to tell, when to stay quiet, and the hand-over
-to delivery (:func:`app.notify.outbox.enqueue_alert_notification`)."""
+to delivery (:func:`app.notify.outbox.enqueue_alert_notification`, or for a whole evaluation
+pass :class:`NotificationBatch`: one channel query and one insert however many alerts)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from app.db.models.alerts import AlertEvent
-from app.notify.outbox import Transition, enqueue_alert_notification
+from app.notify.outbox import (
+    QueuedNotification,
+    Transition,
+    enabled_channels,
+    enqueue_alert_notification,
+    enqueue_notifications,
+)
 
 
 @dataclass(frozen=True)
@@ -102,3 +109,46 @@ def notify(
         return False
     event.last_notified_at = now or dt.datetime.now(dt.UTC)
     return True
+
+
+@dataclass
+class NotificationBatch:
+    """The notifications of one evaluation pass, queued together by :meth:`flush` (in the
+    pass's transaction) instead of one channel query and insert per alert."""
+
+    session: Session
+    channel_ids: Iterable[int]
+    """Every channel the pass's rules name (checked once: enabled or not)."""
+    queued: list[tuple[AlertEvent, QueuedNotification]] = field(default_factory=list)
+    _enabled: set[int] | None = None
+
+    def add(
+        self,
+        event: AlertEvent,
+        channel_ids: Sequence[int],
+        transition: Transition,
+        *,
+        now: dt.datetime,
+    ) -> bool:
+        """Queue ``transition`` of ``event`` (False when no channel takes it), as :func:`notify`
+        does; ``event`` must be flushed by :meth:`flush` time."""
+        if self._enabled is None:
+            self._enabled = enabled_channels(self.session, self.channel_ids)
+        taking = sorted(set(channel_ids) & self._enabled)
+        if not taking:
+            return False
+        self.queued.append((event, QueuedNotification(0, taking, transition)))
+        event.last_notified_at = now
+        return True
+
+    def flush(self) -> list[int]:
+        """Insert every queued delivery (sent after the transaction commits)."""
+        if not self.queued:
+            return []
+        self.session.flush()
+        items = [
+            QueuedNotification(event.id, item.channel_ids, item.transition)
+            for event, item in self.queued
+        ]
+        self.queued.clear()
+        return enqueue_notifications(self.session, items)

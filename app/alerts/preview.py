@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from app.alerts.completeness import counts_at, spans, window_needed
 from app.alerts.definitions import (
     AnomalySpec,
+    CompletenessSpec,
     PredictiveSpec,
     RuleDefinition,
     rule_metrics,
@@ -24,6 +26,7 @@ from app.alerts.definitions import (
 from app.alerts.rules import InstanceInputs, evaluate_rule, hour_of_week
 from app.alerts.sources import series
 from app.alerts.state import InstanceState, Timings, advance
+from app.compliance.completeness import load as load_orders_and_executions
 
 PREVIEW_DAYS = 7
 
@@ -66,6 +69,8 @@ def run_preview(
     times = preview_times(now, days)
     start, end = times[0].to_pydatetime(), times[-1].to_pydatetime()
     spec = rule.spec
+    if isinstance(spec, CompletenessSpec):
+        return _preview_completeness(conn, rule, spec, times)
     grids: dict[tuple[str, int], pd.DataFrame] = {}
     for metric, window_s in rule_metrics(rule):
         lead = dt.timedelta(days=spec.baseline_days) if isinstance(spec, AnomalySpec) else None
@@ -96,6 +101,38 @@ def run_preview(
         first_fired_at=first,
         last_fired_at=last,
         evaluations=len(times) * len(keys),
+        by_instance=dict(fired),
+    )
+
+
+def _preview_completeness(
+    conn: Connection, rule: RuleDefinition, spec: CompletenessSpec, times: pd.DatetimeIndex
+) -> PreviewResult:
+    # the stored records of the period (and its first window): each check's count per minute
+    start = times[0].to_pydatetime() - window_needed(spec)
+    end = times[-1].to_pydatetime() + dt.timedelta(microseconds=1)
+    orders, executions = load_orders_and_executions(conn, start, end)
+    found = spans(orders, executions, wait_s=spec.wait_s, skew_s=spec.skew_s)
+    grid = counts_at(found, spec.checks, times, spec.window_s)
+    timings = Timings(rule.pending_s, rule.keep_firing_s, rule.no_data_s)
+    fired: Counter[str] = Counter()
+    first: dt.datetime | None = None
+    last: dt.datetime | None = None
+    for check in spec.checks:
+        state = InstanceState()
+        for at, count in zip(times.to_pydatetime(), grid[check].to_numpy(), strict=True):
+            inputs = InstanceInputs({("findings", spec.window_s): float(count)}, check=check)
+            step = advance(state, evaluate_rule(rule, inputs, at).verdict, at, timings)
+            state = step.state
+            if step.fired:
+                fired[check] += 1
+                first = at if first is None or at < first else first
+                last = at if last is None or at > last else last
+    return PreviewResult(
+        fired_count=sum(fired.values()),
+        first_fired_at=first,
+        last_fired_at=last,
+        evaluations=len(times) * len(spec.checks),
         by_instance=dict(fired),
     )
 

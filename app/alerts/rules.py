@@ -9,7 +9,9 @@ metric values the evaluator fetched (no database here).
 - predictive: the least-squares line through the recent values crosses the threshold within the
   horizon (or already has);
 - composite: Σ weight × (condition holds) ≥ score threshold; conditions without data count 0;
-- expression: the expression's value is true (non-zero).
+- expression: the expression's value is true (non-zero);
+- completeness: at least ``min_count`` findings of the instance's check in the look-back
+  window (:mod:`app.alerts.completeness` counts them).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from app.alerts.definitions import (
     MIN_BASELINE,
     AnomalySpec,
+    CompletenessSpec,
     CompositeSpec,
     ExpressionSpec,
     PatternSpec,
@@ -52,10 +55,15 @@ class InstanceInputs:
 
     values: Mapping[tuple[str, int], float] = field(default_factory=dict)
     """(metric, window_s) → the metric's value over the window ending now."""
-    baseline: Sequence[float] = ()
-    """Anomaly rules: past values of the metric (same hour of week when seasonal)."""
+    baseline: Sequence[float] | BaselineStats = ()
+    """Anomaly rules: past values of the metric (same hour of week when seasonal), or their
+    :class:`BaselineStats` (the evaluator keeps those per hour instead of the values)."""
     series: Sequence[tuple[float, float]] = ()
     """Predictive rules: (seconds before now, negative or zero; value) over the lookback."""
+    check: str = ""
+    """Completeness rules: the instance's check; its count is ``values[("findings", window)]``."""
+    examples: Sequence[str] = ()
+    """Completeness rules: order ids of a few of the check's findings."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,9 @@ def evaluate_rule(rule: RuleDefinition, inputs: InstanceInputs, now: dt.datetime
         return predictive(spec, inputs.series)
     if isinstance(spec, CompositeSpec):
         return composite(spec, inputs.values)
+    if isinstance(spec, CompletenessSpec):
+        count = inputs.values.get(("findings", spec.window_s))
+        return completeness(spec, inputs.check, count, inputs.examples)
     return expression(spec, inputs.values, now)
 
 
@@ -100,13 +111,31 @@ def threshold(spec: ThresholdSpec, value: float | None) -> Evaluation:
     return Evaluation(Verdict.CLEAR, value, text)
 
 
-def z_score(value: float, baseline: Sequence[float]) -> float:
-    """(value − mean) / population standard deviation of ``baseline`` (±inf if it is flat)."""
+@dataclass(frozen=True)
+class BaselineStats:
+    """What a z-score needs of a baseline: how many values, their mean and population
+    variance."""
+
+    count: int
+    mean: float
+    variance: float
+
+
+def baseline_stats(baseline: Sequence[float]) -> BaselineStats:
+    """The count, mean and population variance of ``baseline`` (NaN when it is empty)."""
+    if not baseline:
+        return BaselineStats(0, math.nan, math.nan)
     mean = math.fsum(baseline) / len(baseline)
     variance = math.fsum((x - mean) ** 2 for x in baseline) / len(baseline)
-    if variance <= 0:
-        return 0.0 if value == mean else math.copysign(math.inf, value - mean)
-    return (value - mean) / math.sqrt(variance)
+    return BaselineStats(len(baseline), mean, variance)
+
+
+def z_score(value: float, baseline: Sequence[float] | BaselineStats) -> float:
+    """(value − mean) / population standard deviation of ``baseline`` (±inf if it is flat)."""
+    stats = baseline if isinstance(baseline, BaselineStats) else baseline_stats(baseline)
+    if stats.variance <= 0:
+        return 0.0 if value == stats.mean else math.copysign(math.inf, value - stats.mean)
+    return (value - stats.mean) / math.sqrt(stats.variance)
 
 
 def hour_of_week(ts: dt.datetime) -> int:
@@ -115,14 +144,15 @@ def hour_of_week(ts: dt.datetime) -> int:
     return utc.weekday() * 24 + utc.hour
 
 
-def anomaly(spec: AnomalySpec, value: float | None, baseline: Sequence[float]) -> Evaluation:
+def anomaly(
+    spec: AnomalySpec, value: float | None, baseline: Sequence[float] | BaselineStats
+) -> Evaluation:
     """z-score against the baseline; fewer than 100 past values is NoData (nothing to judge)."""
     if value is None or _missing(value):
         return Evaluation(Verdict.NODATA, None, f"no data for {spec.metric}")
-    if len(baseline) < MIN_BASELINE:
-        return Evaluation(
-            Verdict.NODATA, None, f"baseline has {len(baseline)} of {MIN_BASELINE} values"
-        )
+    count = baseline.count if isinstance(baseline, BaselineStats) else len(baseline)
+    if count < MIN_BASELINE:
+        return Evaluation(Verdict.NODATA, None, f"baseline has {count} of {MIN_BASELINE} values")
     z = z_score(value, baseline)
     breach = {"above": z > spec.sigma, "below": z < -spec.sigma, "both": abs(z) > spec.sigma}
     text = f"{spec.metric} = {value:g}, z = {z:.2f} (limit {spec.sigma:g}σ {spec.direction})"
@@ -197,3 +227,33 @@ def expression(
         return Evaluation(Verdict.ERROR, None, str(exc))
     verdict = Verdict.BREACH if result else Verdict.CLEAR
     return Evaluation(verdict, result, f"{spec.expression} = {result:g}")
+
+
+def _check_words(spec: CompletenessSpec, check: str) -> str:
+    return {
+        "missing_field": "records with a missing field",
+        "order_without_execution": f"orders without an execution after {spec.wait_s} s",
+        "execution_without_order": f"executions without their order after {spec.wait_s} s",
+        "clock_skew": f"executions with sent_ts off by more than {spec.skew_s:g} s",
+    }.get(check, f"{check} findings")
+
+
+def _duration(seconds: int) -> str:
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+def completeness(
+    spec: CompletenessSpec, check: str, count: float | None, examples: Sequence[str] = ()
+) -> Evaluation:
+    """At least ``min_count`` findings of ``check`` in the window (none found is a count of 0);
+    the message names the count and a few of the orders."""
+    found = 0.0 if count is None or _missing(count) else count
+    text = (
+        f"{found:g} {_check_words(spec, check)} in the last {_duration(spec.window_s)} "
+        f"(limit {spec.min_count})"
+    )
+    if examples:
+        more = ", …" if found > len(examples) else ""
+        text += f": {', '.join(examples)}{more}"
+    verdict = Verdict.BREACH if found >= spec.min_count else Verdict.CLEAR
+    return Evaluation(verdict, found, text)

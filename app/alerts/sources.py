@@ -118,6 +118,12 @@ def family_of(metric: str, scope: str) -> Family:
     return FAMILY_OF[metric]
 
 
+def shares_frames(metric: str) -> bool:
+    """Whether :func:`series` of ``metric`` can use a frame read for its family beforehand
+    (not exposure: its frame is cumulative and its percentage needs the marks)."""
+    return FAMILY_OF[metric] is not _EXPOSURE
+
+
 def minute_frame(
     conn: Connection, family: Family, scope: str, start: dt.datetime, end: dt.datetime
 ) -> pd.DataFrame:
@@ -375,8 +381,13 @@ def series(
     start: dt.datetime,
     end: dt.datetime,
     step: dt.timedelta = MINUTE,
+    frame: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The metric at every ``step`` from ``start`` to ``end`` (rows) per scope key (columns).
+
+    ``frame``: the :func:`minute_frame` of the metric's family and scope up to ``end``, already
+    read by the caller for several metrics (it may start earlier than this one needs: the
+    values at ``start`` … ``end`` are the same).
 
     ``exposure_pct_of_limit`` values positions at each step with the marks at ``end`` (an
     approximation for history; the live value uses the marks of the moment).
@@ -384,9 +395,9 @@ def series(
     times = pd.date_range(start, end, freq=step, tz="UTC")
     if len(times) == 0:
         return pd.DataFrame(dtype="float64")
-    frame = minute_frame(
-        conn, family_of(metric, scope), scope, start - dt.timedelta(seconds=window_s + 60), end
-    )
+    if frame is None:
+        lead = start - dt.timedelta(seconds=window_s + 60)
+        frame = minute_frame(conn, family_of(metric, scope), scope, lead, end)
     grid = metric_grid(metric, frame, times, window_s)
     if metric == "exposure_pct_of_limit" and not grid.empty:
         now_pct = _exposure_pct(conn, end)

@@ -32,12 +32,14 @@ MARGIN = dt.timedelta(days=1)
 
 @dataclass(frozen=True)
 class Finding:
-    """One completeness problem: what, which record (order or execution id), when, why."""
+    """One completeness problem: what, which record (order or execution id), when, why, and
+    the order it concerns (the alert notifications name orders)."""
 
     kind: str
     reference: str
     ts: dt.datetime
     detail: str
+    order_id: str = ""
 
 
 def findings(
@@ -56,13 +58,25 @@ def findings(
     with_exec = set(executions["order_id"])
     for o in orders[(orders["ts"] <= due) & ~orders["order_id"].isin(with_exec)].itertuples():
         found.append(
-            Finding(ORDER_WITHOUT_EXECUTION, o.order_id, o.ts, f"no execution after {wait_s:g} s")
+            Finding(
+                ORDER_WITHOUT_EXECUTION,
+                o.order_id,
+                o.ts,
+                f"no execution after {wait_s:g} s",
+                o.order_id,
+            )
         )
     known = set(orders["order_id"])
     orphans = executions[(executions["ts"] <= due) & ~executions["order_id"].isin(known)]
     for e in orphans.itertuples():
         found.append(
-            Finding(EXECUTION_WITHOUT_ORDER, e.exec_id, e.ts, f"order {e.order_id} not received")
+            Finding(
+                EXECUTION_WITHOUT_ORDER,
+                e.exec_id,
+                e.ts,
+                f"order {e.order_id} not received",
+                e.order_id,
+            )
         )
     found.extend(_clock_skew(orders, executions, skew_s))
     return sorted(found, key=lambda f: (f.ts, f.kind, f.reference))
@@ -81,7 +95,7 @@ def _missing_fields(orders: pd.DataFrame, executions: pd.DataFrame) -> list[Find
          "reject_reason missing for a reject"),
     ]  # fmt: skip
     return [
-        Finding(MISSING_FIELD, getattr(row, key), row.ts, detail)
+        Finding(MISSING_FIELD, getattr(row, key), row.ts, detail, row.order_id)
         for frame, key, mask, detail in checks
         for row in frame[mask].itertuples()
     ]
@@ -93,14 +107,22 @@ def _clock_skew(orders: pd.DataFrame, executions: pd.DataFrame, skew_s: float) -
     late = executions[executions["sent_ts"] > executions["ts"] + tolerance]
     for e in late.itertuples():
         ahead = (e.sent_ts - e.ts).total_seconds()
-        found.append(Finding(CLOCK_SKEW, e.exec_id, e.ts, f"sent_ts {ahead:.6f} s after ts"))
+        found.append(
+            Finding(CLOCK_SKEW, e.exec_id, e.ts, f"sent_ts {ahead:.6f} s after ts", e.order_id)
+        )
     first_order = orders.sort_values("ts").drop_duplicates("order_id")[["order_id", "ts"]]
     joined = executions.merge(first_order.rename(columns={"ts": "order_ts"}), on="order_id")
     early = joined[joined["sent_ts"] < joined["order_ts"] - tolerance]
     for e in early.itertuples():
         before = (e.order_ts - e.sent_ts).total_seconds()
         found.append(
-            Finding(CLOCK_SKEW, e.exec_id, e.ts, f"sent_ts {before:.6f} s before the order")
+            Finding(
+                CLOCK_SKEW,
+                e.exec_id,
+                e.ts,
+                f"sent_ts {before:.6f} s before the order",
+                e.order_id,
+            )
         )
     return found
 
@@ -133,14 +155,20 @@ def _frame(
     return frame
 
 
+def load(
+    conn: Connection, start: dt.datetime, end: dt.datetime
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The orders and executions with ``start <= ts < end``, in the frames :func:`findings`
+    reads."""
+    orders = _frame(conn, ORDERS_SQL, ORDER_COLUMNS, start, end)
+    return orders, _frame(conn, EXECUTIONS_SQL, EXECUTION_COLUMNS, start, end)
+
+
 def check(
     conn: Connection, flt: Filter, *, now: dt.datetime, wait_s: float, skew_s: float
 ) -> list[Finding]:
     """Findings about records whose time lies in ``flt``'s window (partners are looked for a
     day beyond it)."""
-    orders = _frame(conn, ORDERS_SQL, ORDER_COLUMNS, flt.start - MARGIN, flt.end + MARGIN)
-    executions = _frame(
-        conn, EXECUTIONS_SQL, EXECUTION_COLUMNS, flt.start - MARGIN, flt.end + MARGIN
-    )
+    orders, executions = load(conn, flt.start - MARGIN, flt.end + MARGIN)
     found = findings(orders, executions, now=now, wait_s=wait_s, skew_s=skew_s)
     return [f for f in found if flt.start <= f.ts < flt.end]

@@ -10,7 +10,8 @@ the rows stay queued and the periodic sweep (``tradedash.notify.sweep``) sends t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import sqlalchemy as sa
@@ -44,6 +45,53 @@ def dispatch_after_commit(session: Session, delivery_ids: Sequence[int]) -> None
         session.info[_HOOKED] = True
 
 
+def enabled_channels(session: Session, channel_ids: Iterable[int]) -> set[int]:
+    """The ids among ``channel_ids`` of channels that exist and are enabled."""
+    wanted = list(dict.fromkeys(channel_ids))
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(NotificationChannel.id).where(
+                NotificationChannel.id.in_(wanted), NotificationChannel.enabled
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class QueuedNotification:
+    """One alert event's ``transition`` for the channels that take it (enabled ones)."""
+
+    alert_event_id: int
+    channel_ids: Sequence[int]
+    transition: Transition
+    escalation_level: int = 0
+
+
+def enqueue_notifications(session: Session, queued: Sequence[QueuedNotification]) -> list[int]:
+    """Insert the deliveries of many notifications in one statement (channels already checked
+    with :func:`enabled_channels`); returns their ids, sent after the caller commits."""
+    rows = [
+        {
+            "alert_event_id": item.alert_event_id,
+            "channel_id": channel_id,
+            "transition": item.transition,
+            "escalation_level": item.escalation_level,
+            "state": "queued",
+        }
+        for item in queued
+        for channel_id in sorted(set(item.channel_ids))
+    ]
+    if not rows:
+        return []
+    ids = list(
+        session.scalars(sa.insert(NotificationDelivery).returning(NotificationDelivery.id), rows)
+    )
+    dispatch_after_commit(session, ids)
+    return ids
+
+
 def enqueue_alert_notification(
     session: Session,
     alert_event_id: int,
@@ -57,28 +105,8 @@ def enqueue_alert_notification(
     Unknown and disabled channels are skipped. Returns the new delivery ids; the deliveries are
     sent after the caller commits.
     """
-    enabled = session.scalars(
-        sa.select(NotificationChannel.id).where(
-            NotificationChannel.id.in_(list(dict.fromkeys(channel_ids))),
-            NotificationChannel.enabled,
-        )
-    ).all()
+    enabled = enabled_channels(session, channel_ids)
     if not enabled:
         return []
-    ids = list(
-        session.scalars(
-            sa.insert(NotificationDelivery).returning(NotificationDelivery.id),
-            [
-                {
-                    "alert_event_id": alert_event_id,
-                    "channel_id": channel_id,
-                    "transition": transition,
-                    "escalation_level": escalation_level,
-                    "state": "queued",
-                }
-                for channel_id in sorted(enabled)
-            ],
-        )
-    )
-    dispatch_after_commit(session, ids)
-    return ids
+    item = QueuedNotification(alert_event_id, sorted(enabled), transition, escalation_level)
+    return enqueue_notifications(session, [item])

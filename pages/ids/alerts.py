@@ -80,6 +80,10 @@ SPEC_FIELDS = (
     "spec.lookback_s",
     "spec.score_threshold",
     "spec.expression",
+    "spec.checks",
+    "spec.wait_s",
+    "spec.skew_s",
+    "spec.min_count",
 )
 CONDITION_FIELDS = tuple(
     f"spec.conditions.{row}.{key}" for row in range(COMPOSITE_ROWS) for key in CONDITION_KEYS
@@ -99,6 +103,9 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "composite": ("spec.conditions", "spec.score_threshold"),
     "expression": ("spec.expression", "spec.window_s"),
+    "completeness": (
+        "spec.checks", "spec.wait_s", "spec.skew_s", "spec.min_count", "spec.window_s",
+    ),
 }  # fmt: skip
 """The spec inputs each rule type shows (and sends to the parser)."""
 FORM_FIELDS = COMMON_FIELDS + SPEC_FIELDS + CONDITION_FIELDS
@@ -109,7 +116,7 @@ def _dom_id(name: str) -> str:
     return "alerts-f-" + name.replace(".", "-").replace("_", "-")
 
 
-NO_INVALID = ("channel_ids", "enabled", "spec.seasonal", "spec.conditions")
+NO_INVALID = ("channel_ids", "enabled", "spec.seasonal", "spec.conditions", "spec.checks")
 """Fields whose input has no ``invalid`` state: their message is shown on its own."""
 
 FIELD = {name: _dom_id(name) for name in FORM_FIELDS}

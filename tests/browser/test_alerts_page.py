@@ -118,3 +118,46 @@ def test_an_admin_creates_a_threshold_rule_and_the_bell_rings(
     wait.until(ec.text_to_be_present_in_element((By.ID, ids.ALERT_GRID), "Always true"))
     browser.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
     browser.save_screenshot(str(screenshots / "alerts-bell.png"))
+
+
+def test_an_admin_creates_a_completeness_rule(
+    web_url: str,
+    browser: webdriver.Chrome,
+    admin: str,
+    screenshots: Path,
+) -> None:
+    wait = WebDriverWait(browser, 20)
+    browser.set_window_size(1400, 1000)
+    browser.get(web_url + "/alerts")
+    wait.until(ec.visibility_of_element_located((By.ID, "email"))).send_keys(admin)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait.until(ec.visibility_of_element_located((By.ID, ids.FIELD["name"])))
+
+    # The type brings its own inputs and scope: one instance per check.
+    Select(browser.find_element(By.ID, ids.FIELD["type"])).select_by_value("completeness")
+    wait.until(ec.visibility_of_element_located((By.ID, ids.WRAP["spec.checks"])))
+    scope = Select(browser.find_element(By.ID, ids.FIELD["scope"]))
+    wait.until(lambda _: scope.first_selected_option.get_attribute("value") == "check")
+    assert not browser.find_element(By.ID, ids.WRAP["spec.metric"]).is_displayed()
+
+    _type(browser, ids.FIELD["name"], "Orders without executions")
+    _type(browser, ids.FIELD["spec.wait_s"], "0")
+    _click(browser, ids.SAVE)
+    wait_feedback = wait.until(
+        ec.visibility_of_element_located((By.ID, ids.FEEDBACK["spec.wait_s"]))
+    )
+    assert wait_feedback.text == "must be between 1 and 86400"
+
+    _type(browser, ids.FIELD["spec.wait_s"], "30")
+    _type(browser, ids.FIELD["spec.min_count"], "2")
+    _click(browser, ids.PREVIEW)  # no orders stored: nothing to find
+    wait.until(
+        ec.text_to_be_present_in_element(
+            (By.ID, ids.PREVIEW_RESULT), "Would have fired 0 times in the last 7 days."
+        )
+    )
+    _click(browser, ids.SAVE)
+    wait.until(ec.text_to_be_present_in_element((By.ID, ids.FORM_STATUS), "version 1"))
+    wait.until(ec.text_to_be_present_in_element((By.ID, ids.RULE_GRID), "completeness"))
+    browser.save_screenshot(str(screenshots / "alerts-completeness-rule.png"))

@@ -17,6 +17,7 @@ from callbacks.alert_form import (
     form_values,
     labels_text,
     parse_labels,
+    scope_for,
     shown_spec_fields,
     to_form_rows,
 )
@@ -159,3 +160,70 @@ def test_a_rule_muted_by_feedback_shows_as_suppressed_with_its_share() -> None:
     assert row["status_note"] == "75% of 8 rated alerts were false positives"
     [quiet] = rule_rows([dataclasses.replace(view, suppressed=False, open_alerts=0)], t0)
     assert quiet["status"] == "ok"
+
+
+def test_a_completeness_rule_through_the_form() -> None:
+    values = form_values({}) | {
+        "name": "Orphans",
+        "type": "completeness",
+        "scope": scope_for("completeness", "global"),
+        "spec.checks": ["order_without_execution", "missing_field"],
+        "spec.wait_s": 30,
+        "spec.min_count": 3,
+        "spec.window_s": None,
+    }
+    data, problems = definition_data(values)
+    assert not problems
+    assert data["scope"] == "check"
+    assert data["spec"] == {
+        "checks": ["order_without_execution", "missing_field"],
+        "wait_s": 30,
+        "min_count": 3,
+    }
+    definition = parse_rule(data)
+    assert form_values(to_json(definition))["spec.checks"] == [
+        "missing_field",
+        "order_without_execution",
+    ]
+    hidden = shown_spec_fields("completeness")
+    assert {name for name, off in hidden.items() if not off} == {
+        "spec.checks",
+        "spec.wait_s",
+        "spec.skew_s",
+        "spec.min_count",
+        "spec.window_s",
+    }
+
+
+def test_completeness_errors_sit_under_their_inputs() -> None:
+    values = form_values({}) | {
+        "name": "Orphans",
+        "type": "completeness",
+        "scope": "check",
+        "spec.checks": [],
+        "spec.wait_s": 0,
+        "spec.skew_s": 4000,
+        "spec.min_count": 0,
+    }
+    errors = _errors(values)
+    assert errors == {
+        "spec.checks": "choose at least one check",
+        "spec.wait_s": "must be between 1 and 86400",
+        "spec.skew_s": "must be at most 3600",
+        "spec.min_count": "must be between 1 and 1000000",
+    }
+    shown, rest = field_errors(errors)
+    assert shown == errors and rest == {}
+
+
+@pytest.mark.parametrize(
+    ("rule_type", "scope", "expected"),
+    [
+        ("completeness", "lp", "check"),
+        ("threshold", "check", "global"),
+        ("threshold", "lp", "lp"),
+        ("anomaly", None, "global"),
+    ],
+)
+def test_the_scope_follows_the_type(rule_type: str, scope: str | None, expected: str) -> None:
+    assert scope_for(rule_type, scope) == expected

@@ -6,7 +6,8 @@
    (``failed_orders >= 1`` per LP), all notifying the webhook.
 2. The ingest consumers (one process per core), the simulator producing live at ``--rate``
    events/s (20k by default), the alert evaluator in a process of its own and a real Celery
-   worker (``tradedash worker``, concurrency 2) on a private queue for the deliveries.
+   worker (``tradedash worker --concurrency 2``; ``--pool threads`` and ``--concurrency``
+   change it) on a private queue for the deliveries.
 3. Every ``--canary-every`` seconds the bench sends one rejected order for a new LP and times
    it from the send to the canary's alert on the ``td:{group}:alerts`` channel (event → firing).
    Every firing notification is timed from the commit of the evaluator's transaction to the
@@ -240,17 +241,33 @@ def _evaluate(settings: Settings, worker_queue: str, stop: Any, passes: Any) -> 
         passes.put({"rules": stats.rules, "instances": stats.instances,
                     "fetch": stats.fetch_ms, "evaluate": stats.evaluate_ms,
                     "write": stats.write_ms, "fetch_cpu": stats.fetch_cpu_ms,
-                    "evaluate_cpu": stats.evaluate_cpu_ms, "fired": fired})  # fmt: skip
+                    "evaluate_cpu": stats.evaluate_cpu_ms, "fired": fired,
+                    "at": stats.committed_at})  # fmt: skip
 
     dispatch.set_dispatcher(dispatch.celery_dispatcher(settings, queue=worker_queue))
-    run_evaluator(settings, stop=stop, on_pass=on_pass)
+    profile_to = os.environ.get("BENCH_ALERTS_PROFILE")  # a file for cProfile's statistics
+    if not profile_to:
+        run_evaluator(settings, stop=stop, on_pass=on_pass)
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        run_evaluator(settings, stop=stop, on_pass=on_pass)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile_to)
 
 
-def start_worker(settings: Settings, worker_queue: str) -> subprocess.Popen[bytes]:
-    """A real Celery worker for the deliveries, ready when this returns."""
+def start_worker(
+    settings: Settings, worker_queue: str, pool: str = "prefork", concurrency: int = 2
+) -> subprocess.Popen[bytes]:
+    """A real Celery worker of its own for the deliveries, ready when this returns."""
     cli = [sys.executable, "-m", "tradedash.cli"]
     worker = subprocess.Popen(
-        [*cli, "worker", "--queues", worker_queue, "--concurrency", "2", "--loglevel", "WARNING"],
+        [*cli, "worker", "--queues", worker_queue, "--pool", pool, "--concurrency",
+         str(concurrency), "--loglevel", "WARNING"],
         env=env_for(settings), stdout=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     celery = create_celery(settings)
@@ -262,7 +279,7 @@ def start_worker(settings: Settings, worker_queue: str) -> subprocess.Popen[byte
 def measure(settings: Settings, args: argparse.Namespace, receiver: Receiver) -> dict[str, Any]:
     cli = [sys.executable, "-m", "tradedash.cli"]
     worker_queue = f"bench-alerts-{uuid.uuid4().hex[:6]}"
-    worker = start_worker(settings, worker_queue)
+    worker = start_worker(settings, worker_queue, args.pool, args.concurrency)
     consumers = subprocess.Popen(
         [*cli, "ingest", "--processes", str(args.processes), "--loglevel", "WARNING"],
         env=env_for(settings), stdout=subprocess.DEVNULL,
@@ -378,9 +395,29 @@ def _summary(
         "fetch_cpu_ms_per_pass": percentiles([p["fetch_cpu"] for p in passes]),
         "write_ms_per_pass": percentiles([p["write"] for p in passes]),
         "pass_total_ms": percentiles([p["fetch"] + p["evaluate"] + p["write"] for p in passes]),
+        "slowest_passes": _slowest(passes),
         "targets": {"event_to_firing_p99_ms": 2000, "firing_to_delivered_p99_ms": 1000,
                     "evaluate_ms_per_batch": 100},
     }  # fmt: skip
+
+
+def _slowest(passes: list[dict[str, Any]], count: int = 5) -> list[dict[str, Any]]:
+    """The slowest passes with their parts, and when they ended (seconds into the timing): a
+    stall that recurs at a fixed period shows here."""
+    if not passes:
+        return []
+    first = min(p["at"] or 0.0 for p in passes)
+    ranked = sorted(passes, key=lambda p: p["fetch"] + p["evaluate"] + p["write"], reverse=True)
+    return [
+        {
+            "at_s": round((p["at"] or first) - first, 1),
+            "fetch_ms": round(p["fetch"]),
+            "evaluate_ms": round(p["evaluate"]),
+            "write_ms": round(p["write"]),
+            "fired": len(p["fired"]),
+        }
+        for p in ranked[:count]
+    ]
 
 
 def main() -> None:
@@ -390,6 +427,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--canary-every", type=float, default=1.5)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--pool", choices=("prefork", "threads"), default="prefork")
+    parser.add_argument("--concurrency", type=int, default=2, help="of the delivery worker")
     args = parser.parse_args()
     run = uuid.uuid4().hex[:6]
     settings = load_settings(

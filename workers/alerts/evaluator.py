@@ -2,7 +2,9 @@
 batch the ingest consumers store (their Redis pub/sub channel ``td:{group}:live``), and at least
 every ``alerts_idle_interval_s`` when nothing arrives. State changes are committed, then
 published on ``td:{group}:alerts`` for the page's toast; the pass's timings go to the hash
-``td:{group}:alerts:status``.
+``td:{group}:alerts:status``. The deliveries a pass queues are handed to the workers once its
+changes are published (:class:`app.notify.dispatch.DeferredDispatcher`), so the toast does
+not wait for the broker.
 """
 
 from __future__ import annotations
@@ -18,17 +20,46 @@ import redis
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
-from app.alerts.engine import Change, Fetcher, PassStats, escalate, evaluate_all
+from app.alerts.engine import (
+    Change,
+    Fetcher,
+    PassStats,
+    escalate,
+    evaluate_all,
+    lock_evaluation,
+)
 from app.alerts.notifications import parse_business_hours
 from app.config import Settings
+from app.notify import dispatch
 from workers.ingest.live import keys as live_keys
 
 log = logging.getLogger(__name__)
 
 
 def alert_keys(group: str) -> dict[str, str]:
-    """Redis keys of the alert engine for one consumer group."""
-    return {"channel": f"td:{group}:alerts", "status": f"td:{group}:alerts:status"}
+    """Redis keys of the alert engine for one consumer group (``evaluator``: set while an
+    evaluator process runs passes, expiring soon after it stops)."""
+    return {
+        "channel": f"td:{group}:alerts",
+        "status": f"td:{group}:alerts:status",
+        "evaluator": f"td:{group}:alerts:evaluator",
+    }
+
+
+def evaluator_alive(client: redis.Redis, group: str) -> bool:
+    """Whether an evaluator process has run a pass recently (its heartbeat has not expired)."""
+    try:
+        return bool(client.exists(alert_keys(group)["evaluator"]))
+    except redis.RedisError:
+        return False
+
+
+def _heartbeat(client: redis.Redis, group: str, idle_interval_s: float) -> None:
+    # outlives one idle interval and a slow pass, not a dead process
+    try:
+        client.set(alert_keys(group)["evaluator"], time.time(), ex=int(idle_interval_s * 3) + 5)
+    except redis.RedisError as exc:
+        log.warning("evaluator heartbeat failed (%s)", exc)
 
 
 def publish_changes(client: redis.Redis, group: str, changes: Iterable[Change]) -> None:
@@ -64,7 +95,27 @@ def run_pass(
         if stats.changes:
             publish_changes(client, settings.consumer_group, stats.changes)
         _status(client, settings.consumer_group, stats)
+    deferred = dispatch.installed_dispatcher()
+    if isinstance(deferred, dispatch.DeferredDispatcher):
+        deferred.flush()  # the run_evaluator process: the toast went first
     return stats
+
+
+def _forget_heartbeat(client: redis.Redis, group: str) -> None:
+    # stopped: the beat tick takes over the time-based rules at once
+    try:
+        client.delete(alert_keys(group)["evaluator"])
+    except redis.RedisError as exc:
+        log.warning("could not remove the evaluator heartbeat (%s)", exc)
+
+
+def run_escalations(engine: Engine, settings: Settings, now: dt.datetime | None = None) -> int:
+    """The escalation check alone (under the evaluation lock, which it holds for milliseconds);
+    returns how many levels were notified."""
+    hours = parse_business_hours(settings.alerts_business_hours)
+    with Session(engine) as session, session.begin():
+        lock_evaluation(session)
+        return escalate(session, now or dt.datetime.now(dt.UTC), hours)
 
 
 def _status(client: redis.Redis, group: str, stats: PassStats) -> None:
@@ -101,6 +152,9 @@ def run_evaluator(
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     pubsub.subscribe(live_keys(settings.consumer_group)["channel"])
     fetcher = Fetcher()
+    installed = dispatch.installed_dispatcher()
+    sender = dispatch.DeferredDispatcher(installed or dispatch.celery_dispatcher(settings))
+    dispatch.set_dispatcher(sender)
     try:
         while not stop.is_set():
             # The consumers publish at most 10x/s, and announce a batch the throttle held back
@@ -112,6 +166,7 @@ def run_evaluator(
                 log.exception("alert evaluation pass failed")
                 time.sleep(1.0)
                 continue
+            _heartbeat(client, settings.consumer_group, settings.alerts_idle_interval_s)
             if on_pass is not None:
                 on_pass(stats, batch_time)
             for change in stats.changes:
@@ -123,6 +178,9 @@ def run_evaluator(
                     change.to_state,
                 )
     finally:
+        sender.flush()
+        dispatch.set_dispatcher(installed)
+        _forget_heartbeat(client, settings.consumer_group)
         pubsub.close()
         client.close()
         engine.dispose()

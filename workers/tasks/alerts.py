@@ -1,5 +1,7 @@
-"""The alert engine's beat tick: time-based rules (NoData, predictive, schedules) and
-escalations, for when no ingest batch triggers the evaluator."""
+"""The alert engine's beat tick: escalations, and a whole evaluation pass (time-based rules:
+NoData, predictive, completeness) only when no evaluator process is running passes (its idle
+passes cover time then; a second full pass would only hold the evaluation lock the streaming
+passes wait for)."""
 
 from __future__ import annotations
 
@@ -34,12 +36,16 @@ def _fetcher() -> Fetcher:
     retry_backoff=True,
 )
 def tick() -> int:
-    """One evaluation pass and escalation check now; returns the number of state changes."""
-    from workers.alerts.evaluator import run_pass
+    """Escalations, plus an evaluation pass when no evaluator runs; returns the number of state
+    changes (0 when only escalations ran)."""
+    from workers.alerts.evaluator import evaluator_alive, run_escalations, run_pass
 
     settings = context.settings()
     client = redis.Redis.from_url(settings.redis_url)
     try:
+        if evaluator_alive(client, settings.consumer_group):
+            run_escalations(context.engine(), settings)
+            return 0
         stats = run_pass(context.engine(), settings, _fetcher(), client, escalations=True)
     finally:
         client.close()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 from celery import current_app
 
 from app.config import Settings
 
 _engine: sa.Engine | None = None
+_lock = threading.Lock()  # a worker with the threads pool runs tasks concurrently
 
 
 def settings() -> Settings:
@@ -17,9 +20,10 @@ def settings() -> Settings:
 
 def engine() -> sa.Engine:
     global _engine
-    if _engine is None:
-        _engine = sa.create_engine(settings().database_url, pool_pre_ping=True, pool_size=2)
-    return _engine
+    with _lock:
+        if _engine is None:
+            _engine = sa.create_engine(settings().database_url, pool_pre_ping=True, pool_size=2)
+        return _engine
 
 
 def reset() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -80,6 +82,46 @@ def insert_rollups(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> No
     from app.db.models.rollups import ExecRollup1m
 
     conn.execute(sa.insert(ExecRollup1m), list(rows))
+
+
+def order_row(order_id: str, ts: dt.datetime, **fields: Any) -> dict[str, Any]:
+    """One ``orders`` row: a complete A-book market order routed to LP1 at ``ts``."""
+    row: dict[str, Any] = {
+        "event_id": uuid.uuid4(), "ts": ts, "order_id": order_id, "client_ref": "p" * 32,
+        "account_id": "ACC1", "symbol": "EURUSD", "asset_class": "fx", "pip_size": 0.0001,
+        "side": "buy", "qty": 1000.0, "order_type": "market", "limit_price": None,
+        "arrival_bid": 0.9999, "arrival_ask": 1.0001, "book": "A", "lp": "LP1",
+        "rule_id": "r1", "rule_version": 1, "client_segment": "retail",
+    }  # fmt: skip
+    row.update(fields)
+    return row
+
+
+def execution_row(order_id: str, ts: dt.datetime, **fields: Any) -> dict[str, Any]:
+    """One ``executions`` row: a complete fill of ``order_id`` at ``ts``, sent at ``ts``."""
+    row: dict[str, Any] = {
+        "event_id": uuid.uuid4(), "ts": ts, "exec_id": f"x-{order_id}", "order_id": order_id,
+        "lp": "LP1", "status": "filled", "requested_qty": 1000.0, "fill_qty": 1000.0,
+        "requested_price": 1.0, "fill_price": 1.0, "sent_ts": ts, "market_bid": 0.9999,
+        "market_ask": 1.0001, "reject_reason": None, "commission": Decimal("0"),
+        "pfof": Decimal("0"), "currency": "USD",
+    }  # fmt: skip
+    row.update(fields)
+    return row
+
+
+def insert_events(
+    conn: sa.Connection,
+    orders: Sequence[Mapping[str, Any]] = (),
+    executions: Sequence[Mapping[str, Any]] = (),
+) -> None:
+    """Store raw orders and executions (what the ingest consumers write)."""
+    from app.db.models.events import Execution, Order
+
+    if orders:
+        conn.execute(sa.insert(Order), list(orders))
+    if executions:
+        conn.execute(sa.insert(Execution), list(executions))
 
 
 @contextlib.contextmanager

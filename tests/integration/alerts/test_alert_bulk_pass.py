@@ -54,6 +54,13 @@ def _rules(session: Session) -> None:
     make_rule(
         session, name="expression", type="expression", spec={"expression": "reject_rate > 45"}
     )
+    make_rule(  # divides by zero where an LP has exactly 10 attempts: Error, judged one by one
+        session,
+        name="expression dividing",
+        type="expression",
+        spec={"expression": "reject_rate > 70 OR latency_ms / (attempts - 10) > 1"},
+    )
+    make_rule(session, name="anomaly", type="anomaly", spec={"metric": "reject_rate"})
 
 
 def _snapshot(session: Session, stats: Any) -> dict[str, Any]:
@@ -131,6 +138,11 @@ def test_bulk_and_per_instance_passes_record_the_same_states(session: Session) -
         ("expression", "LP1", "firing"),
         ("expression", "LP3", "firing"),
         ("expression", "LP4", "firing"),
+        # 80 % and 75 % decide the OR; LP2 and LP3 reach latency / (10 − 10)
+        ("expression dividing", "LP1", "firing"),
+        ("expression dividing", "LP2", "error"),
+        ("expression dividing", "LP3", "error"),
+        ("expression dividing", "LP4", "firing"),
     }
 
     # 40 s later: LP1 drops into the hysteresis band, LP2 breaches, the pending ones fire
@@ -154,6 +166,9 @@ def test_bulk_and_per_instance_passes_record_the_same_states(session: Session) -
         ("with no data", "LP2", "normal", "firing"),
         ("expression", "LP1", "firing", "normal"),
         ("expression", "LP2", "normal", "firing"),
+        # LP1 falls to the division by zero, LP2's 90 % decides the OR
+        ("expression dividing", "LP1", "firing", "error"),
+        ("expression dividing", "LP2", "error", "firing"),
     }
 
     # the data stops: counts fall to zero, ratios have no value

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.db.models.alerts import AlertInstance
 from workers.alerts.evaluator import alert_keys
 from workers.celery_app import create_celery
 from workers.tasks import alerts, context
@@ -48,4 +49,23 @@ def test_the_tick_fires_and_publishes(
     status = client.hgetall(alert_keys(worker_settings.consumer_group)["status"])
     assert int(status[b"rules"]) == 1
     channel.close()
+    client.close()
+
+
+def test_the_tick_leaves_the_passes_to_a_running_evaluator(
+    worker_settings: Settings, session: Session, committed_db: sa.Engine
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with committing(session):
+        make_rule(session, scope="global")
+        insert_rollups(session.connection(), [rollup(now.replace(second=0), rejects=9)])
+    client = redis.Redis.from_url(worker_settings.redis_url)
+    heartbeat = alert_keys(worker_settings.consumer_group)["evaluator"]
+    client.set(heartbeat, 1, ex=30)  # an evaluator process is running passes
+    try:
+        assert alerts.tick() == 0  # escalations only: the breach is the evaluator's to see
+        assert session.scalar(sa.select(sa.func.count()).select_from(AlertInstance)) == 0
+    finally:
+        client.delete(heartbeat)
+    assert alerts.tick() == 1  # no evaluator: the tick evaluates itself
     client.close()

@@ -86,9 +86,11 @@ def test_a_composite_adds_the_weights_of_the_conditions_that_hold() -> None:
     assert breaching_keys(either, Columns(values)) == {"LP1", "LP2"}
 
 
-def test_expressions_anomalies_and_predictions_are_judged_one_by_one() -> None:
-    assert not supports(rule("expression", {"expression": "reject_rate > 5"}))
-    assert not supports(rule("anomaly", {"metric": "reject_rate"}))
+def test_predictions_and_expressions_without_metrics_are_judged_one_by_one() -> None:
+    assert supports(rule("expression", {"expression": "reject_rate > 5"}))
+    assert not supports(rule("expression", {"expression": "hour() >= 0"}, scope="global"))
+    assert supports(rule("anomaly", {"metric": "reject_rate"}))
+    assert not supports(rule("predictive", {"metric": "reject_rate", "operator": ">", "value": 1}))
     assert supports(rule("pattern", {"metric": "failed_orders", "count": 1}))
 
 
@@ -118,8 +120,36 @@ def _random_values(rng: random.Random) -> dict[tuple[str, str, int], dict[str, f
     return values
 
 
+def _random_expression(rng: random.Random, depth: int = 0) -> str:
+    if depth >= 3 or rng.random() < 0.3:
+        if rng.random() < 0.6:
+            return rng.choice(METRICS)
+        return rng.choice(("0", "1", "2", "5", "10", "hour()", "weekday()"))
+    form = rng.randrange(6)
+    left = _random_expression(rng, depth + 1)
+    right = _random_expression(rng, depth + 1)
+    if form == 0:
+        return f"NOT ({left})"
+    if form == 1:
+        return f"-({left})"
+    if form == 2:
+        return (
+            f"abs({left})"
+            if rng.random() < 0.3
+            else f"{rng.choice(('min', 'max'))}({left}, {right})"
+        )
+    if form == 3:
+        return f"between({left}, {right}, {rng.randint(0, 10)})"
+    operator = rng.choice(("+", "-", "*", "/", "%", "AND", "OR", *OPERATORS))
+    return f"({left}) {operator} ({right})"
+
+
 def _random_rule(rng: random.Random) -> RuleDefinition:
-    kind = rng.choice(("threshold", "pattern", "composite"))
+    kind = rng.choice(("threshold", "pattern", "composite", "expression"))
+    if kind == "expression":
+        # at least one metric: an expression without any is judged one by one
+        text = f"({_random_expression(rng)}) {rng.choice(OPERATORS)} ({rng.choice(METRICS)})"
+        return rule("expression", {"expression": text, "window_s": rng.choice((60, 300))})
     if kind == "pattern":
         return rule("pattern", {"metric": "failed_orders", "count": rng.randint(1, 6)})
     if kind == "threshold":
@@ -175,10 +205,65 @@ def test_bulk_breaches_are_exactly_the_per_instance_breaches(seed: int) -> None:
         definition = _random_rule(rng)
         verdicts = _per_instance(definition, values)
         expected = {key for key, verdict in verdicts.items() if verdict is Verdict.BREACH}
-        assert breaching_keys(definition, Columns(values)) == expected, definition
+        got = breaching_keys(definition, Columns(values, NOW))
+        if definition.type == "expression":
+            # the keys where it may divide by zero are judged one by one too (Error)
+            errors = {key for key, verdict in verdicts.items() if verdict is Verdict.ERROR}
+            assert expected | errors <= got, definition
+            if "/" not in str(definition.spec) and "%" not in str(definition.spec):
+                assert got == expected, definition
+            expected = got
+        else:
+            assert got == expected, definition
         # every other instance of these types is Clear, Hold or NoData: it stays Normal
         assert {v for k, v in verdicts.items() if k not in expected} <= {
             Verdict.CLEAR,
             Verdict.HOLD,
             Verdict.NODATA,
         }
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bulk_anomaly_breaches_are_exactly_the_per_instance_ones(seed: int) -> None:
+    from app.alerts.rules import baseline_stats
+
+    rng = random.Random(seed)
+    for _ in range(10):
+        values = _random_values(rng)
+        keys = sorted({k for by_key in values.values() for k in by_key})
+        baselines: dict[str, list[float]] = {
+            key: rng.choice(
+                (
+                    [float(rng.randint(0, 10)) for _ in range(rng.choice((99, 100, 240)))],
+                    [5.0] * 120,  # flat: z is 0 or ±inf
+                    [],
+                )
+            )
+            for key in keys
+        }
+        definition = rule(
+            "anomaly",
+            {
+                "metric": rng.choice(METRICS),
+                "sigma": rng.choice((0.5, 1.0, 2.0, 3.0)),
+                "direction": rng.choice(("above", "below", "both")),
+                "window_s": rng.choice((60, 300)),
+            },
+        )
+        spec = definition.spec
+        column = values.get((spec.metric, "lp", spec.window_s), {})  # type: ignore[union-attr]
+        verdicts = {
+            key: evaluate_rule(
+                definition,
+                InstanceInputs(
+                    {(spec.metric, spec.window_s): column.get(key, NAN)},  # type: ignore[union-attr]
+                    baseline=baselines.get(key, []),
+                ),
+                NOW,
+            ).verdict
+            for key in keys
+        }
+        expected = {key for key, verdict in verdicts.items() if verdict is Verdict.BREACH}
+        stats = {key: baseline_stats(b) for key, b in baselines.items()}
+        got = breaching_keys(definition, Columns(values, NOW), stats.__getitem__)
+        assert got == expected, (definition, values, baselines)

@@ -59,7 +59,8 @@ def test_every_invalid_field_is_named() -> None:
 
 def test_unknown_type_and_metric() -> None:
     assert errors_of({"name": "x", "type": "magic"}) == {
-        "type": "must be one of threshold, anomaly, pattern, predictive, composite, expression"
+        "type": "must be one of threshold, anomaly, pattern, predictive, composite, expression, "
+        "completeness"
     }
     assert errors_of({"name": "x", "type": "pattern", "spec": {"metric": "latency_ms"}}) == {
         "spec.metric": "a pattern counts events: choose a count metric"
