@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import Engine, text
 
 from app.filter_state import local_range, parse_query_string, parse_range, range_problem
+from app.queries.execution_hourly import exec_rollup_rows
 from app.queries.filters import Filter
 from app.user_settings import save_ui_preferences, save_view, ui_preferences, view_name_problem
 from callbacks import signed_in_user, transaction
@@ -66,20 +67,21 @@ def engine() -> Engine:
 
 
 def dimension_values(days: int = 30) -> dict[str, list[str]]:
-    """Symbols, LPs and rule ids seen recently, for the filter bars' options."""
-    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    """Symbols, LPs and rule ids seen recently, for the filter bars' options. Symbols and LPs
+    come from the execution rollup's tiers (days, hours, and minutes only where those are not
+    up to date: ``exec_rollup_rows``), not from 30 days of minute rows."""
+    now = dt.datetime.now(dt.UTC)
+    # Up to a day ahead, as the minute rows were read: a stream may run ahead of this clock.
+    recent = Filter(start=now - dt.timedelta(days=days), end=now + dt.timedelta(days=1))
     with engine().connect() as conn:
+        rollup, params = exec_rollup_rows(conn, recent, "TRUE")
 
         def distinct(sql: str) -> list[str]:
-            return [row[0] for row in conn.execute(text(sql), {"since": since})]
+            return [row[0] for row in conn.execute(text(sql), params)]
 
         return {
-            "symbols": distinct(
-                "SELECT DISTINCT symbol FROM exec_rollup_1m WHERE bucket >= :since ORDER BY 1"
-            ),
-            "lps": distinct(
-                "SELECT DISTINCT lp FROM exec_rollup_1m WHERE bucket >= :since ORDER BY 1"
-            ),
+            "symbols": distinct(f"SELECT DISTINCT symbol FROM {rollup} AS r ORDER BY 1"),
+            "lps": distinct(f"SELECT DISTINCT lp FROM {rollup} AS r ORDER BY 1"),
             "rules": distinct("SELECT DISTINCT rule_id FROM rules ORDER BY 1"),
         }
 

@@ -123,6 +123,12 @@ def _read(query: Any, f: Filter, *args: Any) -> Any:
         return query(conn, f, *args)
 
 
+def scorecard_of(f: Filter) -> list[dict[str, Any]]:
+    """``lp_scorecard`` of ``f``, shared by the heatmap and the grid of one page load."""
+    rows: list[dict[str, Any]] = reads().read("lp_scorecard", f, lambda: _read(lp_scorecard, f))
+    return rows
+
+
 def register(app: dash.Dash) -> None:
     register_live_badge(app, ids.LIVE)
     filters = [Input(component, prop) for component, prop in FILTER_VALUES]
@@ -144,40 +150,55 @@ def register(app: dash.Dash) -> None:
 
     @app.callback(
         output={
-            "rows": Output(ids.GRID, "rowData"),
             "heatmap": Output(ids.HEATMAP, "figure"),
-            "markouts": Output(ids.MARKOUTS, "figure"),
-            "columns": Output(ids.GRID, "columnDefs"),
             "heatmap_shape": Output(shape_id(ids.HEATMAP), "data"),
-            "markouts_shape": Output(shape_id(ids.MARKOUTS), "data"),
         },
         inputs={
             "values": filters,
             "_refresh": live_inputs(ids.LIVE),
-            "shapes": [State(shape_id(ids.HEATMAP), "data"), State(shape_id(ids.MARKOUTS), "data")],
+            "shape": State(shape_id(ids.HEATMAP), "data"),
         },
     )
     @require_role("analyst")
-    def show_scorecard(values: list[Any], _refresh: list[Any], shapes: list[Any]) -> dict[str, Any]:
+    def show_heatmap(values: list[Any], _refresh: list[Any], shape: Any) -> dict[str, Any]:
+        # The main figure alone: the grid and markouts read the same answer from the cache.
         f = page_filter(*values)
-        rows = reads().read("lp_scorecard", f, lambda: _read(lp_scorecard, f))
-        markouts = {row["lp"]: row["markout_pips"] for row in rows}
-        frame = scorecard_frame(rows)
-        with engine().connect() as conn:
-            shown = reporting(conn, f.end)
-        refresh = is_refresh(ids.LIVE)
+        frame = scorecard_frame(scorecard_of(f))
         view = "|".join(str(v) for v in values)  # zoom and legend clicks stay while it holds
         heatmap = zscore_heatmap(frame).update_layout(uirevision=view)
+        heatmap_out, heatmap_shape = patched(heatmap, shape, is_refresh(ids.LIVE))
+        return {"heatmap": heatmap_out, "heatmap_shape": heatmap_shape}
+
+    @app.callback(
+        output={
+            "rows": Output(ids.GRID, "rowData"),
+            "markouts": Output(ids.MARKOUTS, "figure"),
+            "columns": Output(ids.GRID, "columnDefs"),
+            "markouts_shape": Output(shape_id(ids.MARKOUTS), "data"),
+        },
+        inputs={
+            "values": filters,
+            "_ready": Input(ids.READY, "data"),
+            "shape": State(shape_id(ids.MARKOUTS), "data"),
+        },
+    )
+    @require_role("analyst")
+    def show_scorecard(values: list[Any], _ready: Any, shape: Any) -> dict[str, Any]:
+        # Runs after each heatmap drawing (a filter change or new data), from the cache.
+        f = page_filter(*values)
+        rows = scorecard_of(f)
+        markouts = {row["lp"]: row["markout_pips"] for row in rows}
+        with engine().connect() as conn:
+            shown = reporting(conn, f.end)
+        view = "|".join(str(v) for v in values)
         curves = charts.markout_curves(markouts).update_layout(uirevision=view)
-        heatmap_out, heatmap_shape = patched(heatmap, shapes[0], refresh)
-        curves_out, curves_shape = patched(curves, shapes[1], refresh)
+        # The same view on screen: new data, patched, and the user's column widths kept.
+        curves_out, curves_shape = patched(curves, shape, refresh=True)
+        same_view = curves_shape == shape
         return {
-            "rows": scorecard_rows(in_reporting(frame, shown)),
-            "heatmap": heatmap_out,
+            "rows": scorecard_rows(in_reporting(scorecard_frame(rows), shown)),
             "markouts": curves_out,
-            # Re-sent only when the view changes: a refresh keeps the user's column widths.
-            "columns": dash.no_update if refresh else scorecard_columns(shown),
-            "heatmap_shape": heatmap_shape,
+            "columns": dash.no_update if same_view else scorecard_columns(shown),
             "markouts_shape": curves_shape,
         }
 

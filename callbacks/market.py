@@ -13,8 +13,8 @@ from app.charts import market as charts
 from app.charts.theme import empty_figure
 from app.queries.filters import Bucket, Filter, parse_bucket
 from app.queries.market import candles, cumulative_pnl_by_lp, fills, volatility_by_hour
-from callbacks.filter_inputs import dimension_values, engine, filter_from_inputs
-from callbacks.page_reads import after_main_figure
+from callbacks.filter_inputs import engine, filter_from_inputs
+from callbacks.page_reads import after_main_figure, filter_choices
 from pages.ids import market as ids
 from tradedash.auth import require_role
 from tradedash.preferences import current_timezone
@@ -74,7 +74,8 @@ def register(app: dash.Dash) -> None:
     )
     @require_role("analyst")
     def load_symbols(_id: str, current: str | None) -> tuple[list[str], str | None]:
-        symbols = dimension_values()["symbols"]
+        # The price chart waits for this one: the other pages' cached choices serve it.
+        symbols = filter_choices()["symbols"]
         if current in symbols:
             return symbols, current
         return symbols, DEFAULT_SYMBOL if DEFAULT_SYMBOL in symbols else next(iter(symbols), None)

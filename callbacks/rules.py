@@ -295,7 +295,8 @@ def report_of(conn: Any, f: Filter) -> list[dict[str, Any]]:
 
 
 def register(app: dash.Dash) -> None:
-    # The grids load once the P/L curves (the main figure) are drawn, reusing their report.
+    # The grids and the distribution and attribution charts load once the P/L curves (the
+    # main figure) are drawn; the report grid reuses the curves' report.
     after_main_figure(app, ids.CUMULATIVE, ids.READY)
 
     @app.callback(
@@ -327,31 +328,47 @@ def register(app: dash.Dash) -> None:
     @app.callback(
         Output(ids.CUMULATIVE, "figure"),
         Output(ids.DRAWDOWN, "figure"),
-        Output(ids.DISTRIBUTION, "figure"),
-        Output(ids.ATTRIBUTION, "figure"),
         *filter_inputs(),
     )
     @require_role("analyst")
-    def show_charts(
+    def show_curves(
         window: str | None,
         symbols: list[str] | None,
         lps: list[str] | None,
         books: list[str] | None,
         rules: list[str] | None,
-    ) -> tuple[go.Figure, go.Figure, go.Figure, go.Figure]:
+    ) -> tuple[go.Figure, go.Figure]:
+        # The main figure: only the curves' reads, the other two charts load after it.
         f = filter_from_inputs(window, symbols, lps, books, rules)
         with engine().connect() as conn:
             curves = rule_curves(conn, f, report_of(conn, f))
-            histogram = pnl_distribution(conn, f)
-            attribution = pnl_attribution_by_symbol(conn, f)
             shown = reporting(conn, f.end)
         curves = {label: curve_in(curve, shown) for label, curve in curves.items()}
         return (
             cumulative_pnl_figure(curves, current_timezone(), shown.label("Cumulative P/L")),
             drawdown_figure(curves, current_timezone(), shown.label("Drawdown")),
-            pnl_distribution_figure(histogram),
-            attribution_waterfall_figure(attribution),
         )
+
+    @app.callback(
+        Output(ids.DISTRIBUTION, "figure"),
+        Output(ids.ATTRIBUTION, "figure"),
+        *filter_inputs(),
+        Input(ids.READY, "data"),
+    )
+    @require_role("analyst")
+    def show_distribution(
+        window: str | None,
+        symbols: list[str] | None,
+        lps: list[str] | None,
+        books: list[str] | None,
+        rules: list[str] | None,
+        _ready: int | None = None,
+    ) -> tuple[go.Figure, go.Figure]:
+        f = filter_from_inputs(window, symbols, lps, books, rules)
+        with engine().connect() as conn:
+            histogram = pnl_distribution(conn, f)
+            attribution = pnl_attribution_by_symbol(conn, f)
+        return pnl_distribution_figure(histogram), attribution_waterfall_figure(attribution)
 
     @app.callback(
         Output(ids.VERSIONS_GRID, "rowData"),

@@ -1,16 +1,21 @@
 """`make bench-ui`: how fast the pages feel in Chromium on this machine.
 
-1. A private database gets an hour of simulated trading through the real Kafka and ingest, and
-   an analyst; the web app runs under gunicorn (gthread, as deployed) on a free port.
+1. A private database gets ``--days`` (30) of history written set-based by
+   :func:`workers.bench_queries.fill` (``--orders-per-day``, 20,000 by default), then an hour of
+   simulated trading through the real Kafka and ingest up to now, the app's refreshes over it
+   (``refresh_derived``, markouts, ``rule_trades_1d``), and an analyst; the web app runs under
+   gunicorn (gthread, ``--workers`` × ``--threads`` as ``tradedash web`` in the demo: 2 × 8) on a
+   free port. ``--keep`` keeps the database, ``--reuse NAME`` measures a kept one (no fill).
 2. Headless Chromium signs in and opens each analytics page ``--rounds`` times: page ready is
-   the time from navigation to the page's main figure drawn (``.main-svg`` in it).
+   the time from navigation to the page's main figure drawn with its callback's answer (its
+   traces or its "no data" note), recorded in the page (``DRAWN_AT``).
 3. Every ``/_dash-update-component`` round trip the browser made (Resource Timing) gives the
    callback p95; a wrapper around ``fetch`` names each one by its outputs, for the per-callback
    breakdown (median ms per page and callback, and when it started after navigation).
 4. Live: deltas published on the Redis channel the page listens to (SSE); the time from
    publishing to the overview's "Updated" line changing on screen.
-Prints one JSON line with the targets (page ready < 1.5 s, callback p95 < 300 ms, delta to
-screen < 1 s).
+Prints the dataset's size, then one JSON line with the targets (page ready < 1.5 s, callback
+p95 < 300 ms, delta to screen < 1 s).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
 from app.audit import Actor
@@ -46,8 +51,10 @@ from app.db.derived import refresh_derived
 from app.db.migrate import upgrade
 from app.ingest.store import to_conninfo
 from app.queries.markouts import compute_markouts
+from app.queries.results import refresh_rule_trades_1d
 from pages.ids import exposure, lp_scorecards, market, overview, risk, routing, rules
 from tradedash.live_stream import channel_of
+from workers import bench_queries
 from workers.kafka_topics import delete_topics, ensure_topics
 from workers.simulator import SimulatorOptions
 from workers.simulator.messages import generate_messages
@@ -83,6 +90,22 @@ window.fetch = function (input, init) {
   }, (error) => { done(); throw error; });
 };
 """
+DRAWN_AT = """
+window.__drawnAt = {};
+const answered = (graph) => window.__callbacks.some(([output]) =>
+  String(output).includes(graph + ".figure"));
+new MutationObserver(() => {
+  for (const plot of document.querySelectorAll(".js-plotly-plot")) {
+    const graph = (plot.closest("[id]") || {}).id;
+    if (!graph || graph in window.__drawnAt || !answered(graph) || !plot._fullLayout) { continue; }
+    const notes = ((plot.layout || {}).annotations || []).length;
+    if ((plot.data || []).length > 0 || notes > 0) { window.__drawnAt[graph] = performance.now(); }
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+"""When (ms after navigation) each figure was first drawn with its callback's answer (its traces
+or its "no data" note): a ``dcc.Graph`` draws an empty ``.main-svg`` before its callback
+returns. A mutation observer runs right after the drawing, on the page's own clock."""
 """Names every callback round trip by its outputs (installed before each page's scripts)."""
 PASSWORD = "bench-ui-password"
 ANALYST = "bench-ui@desk.example"
@@ -106,8 +129,21 @@ def _env(settings: Settings) -> dict[str, str]:
     }
 
 
+def fill_history(engine: Engine, days: int, orders_per_day: int) -> dict[str, Any]:
+    """``days`` of history up to the end of today, set-based (``workers.bench_queries``):
+    mids, orders, executions, positions, markouts, LP heartbeats and every rollup."""
+    bench_queries.DAYS = days  # the module's fill reads its history length from there
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - dt.timedelta(days=days - 1)  # the last day is today: partitions exist
+    print(f"filling {days} days × {orders_per_day:,} orders from {start:%Y-%m-%d}",
+          file=sys.stderr)  # fmt: skip
+    sizes = bench_queries.fill(engine, start, orders_per_day)
+    return {"days": days, "orders_per_day": orders_per_day, **sizes}
+
+
 def fill(settings: Settings) -> None:
-    """An hour of simulated trading up to now through Kafka and the ingest; an analyst."""
+    """An hour of simulated trading up to now through Kafka and the ingest (the live part),
+    the app's refreshes over it; an analyst."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     options = SimulatorOptions(
         seed=7, duration=5, rate=2000, realtime=False, backfill_days=0.05, now=now
@@ -131,6 +167,8 @@ def fill(settings: Settings) -> None:
     with engine.begin() as conn:
         while compute_markouts(conn, batch_size=1000, now=now) > 0:
             pass
+    with engine.begin() as conn:
+        refresh_rule_trades_1d(conn)
     with Session(engine) as db, db.begin():
         create_user(
             db, Actor("bench-ui", "system"), email=ANALYST, role="analyst",
@@ -139,14 +177,17 @@ def fill(settings: Settings) -> None:
     engine.dispose()
 
 
-def serve(settings: Settings) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn on a free port, as deployed (gthread)."""
+def serve(
+    settings: Settings, workers: int = 2, threads: int = 8
+) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn on a free port, gthread with ``workers`` × ``threads`` (the demo's
+    ``tradedash web``: 2 × 8)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-            "--worker-class", "gthread", "--workers", "2", "--threads", "4",
-            "tradedash.wsgi:server"]  # fmt: skip
+            "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
+            "--timeout", "120", "tradedash.wsgi:server"]  # fmt: skip
     proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=_env(settings))
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -167,18 +208,23 @@ def chromium() -> webdriver.Chrome:
                  f"--user-data-dir={profile}", "--window-size=1366,768"):  # fmt: skip
         options.add_argument(flag)
     browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": TIMED_FETCH})
+    browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": TIMED_FETCH + DRAWN_AT}
+    )
     return browser
 
 
 def page_ready(browser: webdriver.Chrome, url: str, figure: str) -> float:
-    """Milliseconds from navigation to ``figure`` drawn."""
-    started = time.perf_counter()
+    """Milliseconds from navigation to ``figure`` drawn with its callback's answer, as the page
+    itself recorded it (``DRAWN_AT``): polling from here would wait for the page's main thread,
+    busy drawing the figures below the fold by then."""
     browser.get(url)
-    WebDriverWait(browser, 60).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, f"#{figure} .main-svg"))
+    script = "return (window.__drawnAt || {})[arguments[0]]"
+    WebDriverWait(browser, 60, poll_frequency=0.05).until(
+        lambda b: b.execute_script(script, figure) is not None
     )
-    return (time.perf_counter() - started) * 1000
+    drawn: float = browser.execute_script(script, figure)
+    return drawn
 
 
 def settled(browser: webdriver.Chrome, quiet_ms: int = 500) -> None:
@@ -289,24 +335,42 @@ def measure(settings: Settings, url: str, rounds: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--days", type=int, default=30, help="history length")
+    parser.add_argument("--orders-per-day", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per process")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--reuse", metavar="DATABASE", help="measure a database kept by --keep (no fill)"
+    )
     args = parser.parse_args()
     run = uuid.uuid4().hex[:6]
+    name = args.reuse or f"tradedash_bench_ui_{run}"
     settings = load_settings(
-        topic_prefix=f"benchui{run}.",
-        consumer_group=f"bench-ui-{run}",
-        database_name=f"tradedash_bench_ui_{run}",
+        topic_prefix=f"benchui{run}.", consumer_group=f"bench-ui-{run}", database_name=name
     )
     admin = to_conninfo(load_settings().database_url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE tradedash_bench_ui_{run}")
+    if not args.reuse:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
     web = None
     try:
         upgrade(settings)
-        fill(settings)
-        web, url = serve(settings)
-        print(orjson.dumps(measure(settings, url, args.rounds)).decode())
+        dataset: dict[str, Any] = {"database": name, "reused": bool(args.reuse)}
+        if not args.reuse:
+            engine = create_engine(settings.database_url)
+            try:
+                dataset.update(fill_history(engine, args.days, args.orders_per_day))
+            finally:
+                engine.dispose()
+            fill(settings)
+        print(orjson.dumps({"dataset": dataset}).decode(), flush=True)
+        web, url = serve(settings, args.workers, args.threads)
+        result = measure(settings, url, args.rounds)
+        server = {"workers": args.workers, "threads": args.threads}
+        print(orjson.dumps({"dataset": dataset, "gunicorn": server, **result}).decode())
     finally:
         if web is not None:
             web.terminate()  # an open live stream holds a thread until its next keep-alive
@@ -315,8 +379,9 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 web.kill()
                 web.wait()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS tradedash_bench_ui_{run} WITH (FORCE)")
+        if not (args.keep or args.reuse):
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -33,6 +34,7 @@ from app.queries.filters import Filter
 from app.queries.lp_detail import latency_distribution
 from app.queries.results import results_by
 from pages.ids import lp_scorecards as ids
+from pages.live import shape_id
 from tradedash.web import create_app
 
 pytestmark = pytest.mark.integration
@@ -81,7 +83,10 @@ def _show(server: Flask, output: str, **chosen: list[str]) -> dict[str, Any]:
 def test_the_scorecard_grid_has_every_lp_with_the_read_models_numbers(
     server: Flask, stored: sa.Engine
 ) -> None:
-    out = _show(server, f"{ids.GRID}.rowData")
+    # The heatmap (the main figure) comes alone; the grid and markouts after it is drawn.
+    heatmap_answer = _show(server, f"{ids.HEATMAP}.figure")
+    assert set(heatmap_answer) == {f"{ids.HEATMAP}.figure", f"{shape_id(ids.HEATMAP)}.data"}
+    out = _show(server, f"{ids.GRID}.rowData") | heatmap_answer
     rows = {row["lp"]: row for row in out[f"{ids.GRID}.rowData"]}
     with stored.connect() as conn:
         expected = {row["lp"]: row for row in lp_scorecard(conn, WINDOW)}
@@ -117,6 +122,33 @@ def test_the_scorecard_grid_has_every_lp_with_the_read_models_numbers(
     assert numbers(markouts[some_lp]["y"])[2] == pytest.approx(
         expected[some_lp]["markout_pips"]["5"]
     )
+
+
+def test_new_data_for_the_view_on_screen_patches_the_markouts_and_keeps_the_columns(
+    server: Flask, stored: sa.Engine
+) -> None:
+    client = signed_in(server)
+    first = updates(fire(client, f"{ids.GRID}.rowData", _filters(), f"{ids.READY}.data"))
+    assert first[f"{ids.GRID}.columnDefs"]
+    assert first[f"{ids.MARKOUTS}.figure"]["data"]
+    on_screen = {
+        **_filters(),
+        f"{shape_id(ids.MARKOUTS)}.data": first[f"{shape_id(ids.MARKOUTS)}.data"],
+    }
+    again = orjson.loads(
+        fire(client, f"{ids.GRID}.rowData", on_screen, f"{ids.READY}.data").get_data()
+    )["response"]
+    # The user's column widths stay; the curves come as a Patch of their traces.
+    assert "columnDefs" not in again[ids.GRID]
+    assert again[ids.GRID]["rowData"] == first[f"{ids.GRID}.rowData"]
+    patch = again[ids.MARKOUTS]["figure"]
+    assert patch["__dash_patch_update"] == "__dash_patch_update"
+    assert patch["operations"][0]["location"] == ["data"]
+    # Another view (a 1 h window) gets its columns again.
+    other = {**on_screen, f"{ids.WINDOW}.value": "1h"}
+    assert updates(fire(client, f"{ids.GRID}.rowData", other, f"{ids.WINDOW}.value"))[
+        f"{ids.GRID}.columnDefs"
+    ]
 
 
 def test_latency_boxes_come_from_the_histogram_percentiles(

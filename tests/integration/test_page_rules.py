@@ -212,6 +212,9 @@ def test_the_report_per_version_marks_a_loss_free_version_infinite(analyst: Flas
 
 def test_the_charts_show_curves_distribution_and_attribution(analyst: FlaskClient) -> None:
     figures = _updates(call(analyst, f"{ids.CUMULATIVE}.figure", FILTERS))
+    assert sorted(figures) == [f"{ids.CUMULATIVE}.figure", f"{ids.DRAWDOWN}.figure"]
+    # The distribution and attribution load after the curves are drawn, in a callback of their own.
+    figures |= _updates(call(analyst, f"{ids.DISTRIBUTION}.figure", FILTERS))
     cumulative = figures[f"{ids.CUMULATIVE}.figure"]["data"]
     assert [trace["name"] for trace in cumulative] == ["R1 · Scalpers", "R2 · Professional STP"]
     assert plain(cumulative[0]["y"]) == [100.0, 50.0, 80.0]
@@ -274,6 +277,7 @@ def test_a_euro_user_reads_the_report_and_curves_in_euros(
 def test_an_empty_window_explains_itself(analyst: FlaskClient) -> None:
     values = {**FILTERS, f"{ids.FILTERS}-window.value": "15m"}
     figures = _updates(call(analyst, f"{ids.CUMULATIVE}.figure", values))
+    figures |= _updates(call(analyst, f"{ids.ATTRIBUTION}.figure", values))
     for output in (ids.CUMULATIVE, ids.DRAWDOWN, ids.ATTRIBUTION):
         figure = figures[f"{output}.figure"]
         assert figure["data"] == []
