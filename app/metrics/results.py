@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -110,15 +110,20 @@ def win_rate(results: Amounts) -> float | None:
 def longest_streaks(results_in_close_order: Amounts) -> tuple[int, int]:
     """(longest run of consecutive wins, longest run of consecutive losses); a 0 breaks both."""
     values = np.asarray(results_in_close_order, dtype=np.float64).reshape(-1)
-    return _longest_run(values > 0), _longest_run(values < 0)
+    padded = np.zeros(values.size + 2, dtype=np.bool_)  # one buffer for both masks
+    np.greater(values, 0.0, out=padded[1:-1])
+    wins = _longest_run(padded)
+    np.less(values, 0.0, out=padded[1:-1])
+    return wins, _longest_run(padded)
 
 
-def _longest_run(mask: npt.NDArray[np.bool_]) -> int:
-    """The longest run of consecutive True values (vectorised: a run is a +1 … −1 edge pair)."""
-    if not mask.any():
+def _longest_run(padded: npt.NDArray[np.bool_]) -> int:
+    """The longest run of consecutive True values of a mask with a False at both ends
+    (vectorised: the changes alternate between a run's start and the position after it)."""
+    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    if changes.size == 0:
         return 0
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return int((np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)).max())
+    return int((changes[1::2] - changes[::2]).max())
 
 
 def daily_pnl(close_ts: Sequence[Any] | pd.Series, pnl_usd: Amounts) -> pd.Series:
@@ -235,11 +240,16 @@ def drawdown_duration_ns(close_ns: npt.NDArray[np.int64], curve: Amounts) -> Dra
 
 def daily_sums(close_ns: npt.NDArray[np.int64], pnl_usd: Amounts) -> FloatArray:
     """:func:`daily_pnl`'s values (day order) from int64 nanosecond close times."""
+    return _daily_sums_by(np.floor_divide(close_ns, NS_PER_DAY), pnl_usd)
+
+
+def _daily_sums_by(day_numbers: npt.NDArray[np.int64], pnl_usd: Amounts) -> FloatArray:
+    """:func:`daily_sums` with each trade's day as an integer (any numbering in day order):
+    the same grouped sums (pandas' compensated sum per day, NaN adding nothing)."""
     amounts = pd.Series(np.asarray(pnl_usd, dtype=np.float64).reshape(-1))
     if amounts.empty:
         return np.empty(0, dtype=np.float64)
-    days = np.floor_divide(close_ns, NS_PER_DAY)
-    sums: FloatArray = amounts.groupby(days, sort=True).sum(min_count=0).to_numpy(np.float64)
+    sums: FloatArray = amounts.groupby(day_numbers, sort=True).sum(min_count=0).to_numpy(np.float64)
     return sums
 
 
@@ -308,32 +318,125 @@ def summarize_trades(
     """:func:`summarize_results` over arrays already in close order: close times (int64 ns
     since 1970, UTC), ``broker_pnl`` (any currency: its sign) and ``broker_pnl_usd`` (NaN
     when unconverted)."""
+    summary, bounds = summarize_trade_days(
+        np.floor_divide(close_ns, NS_PER_DAY),
+        signs,
+        usd,
+        capital=capital,
+        risk_free_daily=risk_free_daily,
+        var_days=var_days,
+    )
+    if bounds is None:
+        return summary
+    return bounds.timed(summary, int(close_ns[bounds.peak]), int(close_ns[bounds.recovery]))
+
+
+@dataclass(frozen=True)
+class DrawdownBounds:
+    """The trades (indices into all trades, unconverted included) whose close times bound the
+    max drawdown's duration: the one that set the peak before it (the first trade when the
+    peak is the starting 0) and the first one back at that peak."""
+
+    peak: int
+    recovery: int
+
+    def timed(self, summary: ResultsSummary, peak_ns: int, recovery_ns: int) -> ResultsSummary:
+        """The summary with its duration from these trades' close times (ns since 1970)."""
+        return replace(summary, drawdown_duration_s=(recovery_ns - peak_ns) / 1e9)
+
+
+def summarize_trade_days(
+    day_numbers: npt.NDArray[np.int64],
+    signs: FloatArray,
+    usd: FloatArray,
+    *,
+    capital: float | None = None,
+    risk_free_daily: float = 0.0,
+    var_days: int = DEFAULT_VAR_DAYS,
+) -> tuple[ResultsSummary, DrawdownBounds | None]:
+    """:func:`summarize_trades` with each trade's UTC day (any integer numbering in day
+    order) instead of its close time; the drawdown duration is left None and, when the max
+    drawdown recovered, the trades whose times give it are returned (the caller reads only
+    those two times).
+
+    Every figure is computed exactly as the single-metric functions of this module do (the
+    same operations on the same arrays), once: each intermediate array is made one time.
+    """
     converted = ~np.isnan(usd)
-    curve = cumulative_pnl(usd)
-    daily = daily_sums(close_ns, usd)
-    duration = drawdown_duration_ns(close_ns[converted], curve)
+    unconverted = int(usd.size - np.count_nonzero(converted))
+    amounts = usd[converted] if unconverted else usd
+    profit = float(amounts[amounts > 0].sum())
+    loss = float(-amounts[amounts < 0].sum())
+    curve = np.cumsum(amounts)
+    peak = np.maximum.accumulate(curve)  # then floored at the starting 0: the same maxima
+    np.maximum(peak, 0.0, out=peak)
+    drawdowns = peak - curve
+    daily = _daily_sums_by(day_numbers, usd)
     var = value_at_risk(daily, days=var_days)
     wins, losses = longest_streaks(signs)
-    return ResultsSummary(
-        trades=trade_count(signs),
-        unconverted=int((~converted).sum()),
-        gross_profit=gross_profit(usd),
-        gross_loss=gross_loss(usd),
-        net_pnl=net_pnl(usd),
-        profit_factor=profit_factor(usd),
+    recovered, bounds = _drawdown_bounds(curve, peak, drawdowns)
+    if bounds is not None and unconverted:
+        trade_of_point = np.flatnonzero(converted)
+        bounds = DrawdownBounds(
+            int(trade_of_point[bounds.peak]), int(trade_of_point[bounds.recovery])
+        )
+    summary = ResultsSummary(
+        trades=int(signs.size),
+        unconverted=unconverted,
+        gross_profit=profit,
+        gross_loss=loss,
+        net_pnl=float(amounts.sum()),
+        profit_factor=_profit_factor(profit, loss),
         win_rate=win_rate(signs),
         sharpe=sharpe_ratio(daily, risk_free_daily),
         sortino=sortino_ratio(daily, risk_free_daily),
-        max_drawdown=max_drawdown(curve),
-        max_drawdown_pct=None if capital is None else max_drawdown_fraction(curve, capital),
-        drawdown_duration_s=duration.seconds,
-        drawdown_recovered=duration.recovered,
+        max_drawdown=float(drawdowns.max()) if drawdowns.size else 0.0,
+        max_drawdown_pct=None
+        if capital is None
+        else _max_drawdown_fraction(peak, drawdowns, capital),
+        drawdown_duration_s=None,
+        drawdown_recovered=recovered,
         var95=var.var,
         es95=var.expected_shortfall,
         var_days=var.days_used,
         longest_win_streak=wins,
         longest_loss_streak=losses,
     )
+    return summary, bounds
+
+
+def _profit_factor(profit: float, loss: float) -> float | None:
+    """:func:`profit_factor` from the gross profit and loss."""
+    if loss == 0:
+        return math.inf if profit > 0 else None
+    return profit / loss
+
+
+def _max_drawdown_fraction(peak: FloatArray, drawdowns: FloatArray, capital: float) -> float:
+    """:func:`max_drawdown_fraction` from the curve's running peak and drawdowns."""
+    if not capital > 0:
+        raise ValueError("capital must be a positive amount")
+    if drawdowns.size == 0:
+        return 0.0
+    fractions = np.add(peak, capital)
+    np.divide(drawdowns, fractions, out=fractions)
+    return float(fractions.max())
+
+
+def _drawdown_bounds(
+    curve: FloatArray, peak: FloatArray, drawdowns: FloatArray
+) -> tuple[bool, DrawdownBounds | None]:
+    """:func:`drawdown_duration_ns` as (recovered, the points of the curve bounding the
+    duration, None without a drawdown or a recovery)."""
+    if curve.size == 0 or drawdowns.max() <= 0:
+        return True, None
+    trough = int(drawdowns.argmax())
+    top = peak[trough]
+    at_peak = np.flatnonzero(curve[: trough + 1] >= top)
+    back = np.flatnonzero(curve[trough + 1 :] >= top)
+    if back.size == 0:
+        return False, None
+    return True, DrawdownBounds(int(at_peak[-1]) if at_peak.size else 0, trough + 1 + int(back[0]))
 
 
 def pnl_histogram(pnl_usd: Amounts, bins: int = 30) -> pd.DataFrame:

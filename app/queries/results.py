@@ -30,6 +30,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from app.metrics.results import (
+    NS_PER_DAY,
     ResultsSummary,
     cumulative_pnl,
     daily_pnl,
@@ -38,6 +39,7 @@ from app.metrics.results import (
     pnl_histogram,
     running_peak,
     summarize_results,
+    summarize_trade_days,
     summarize_trades,
 )
 from app.metrics.risk import DEFAULT_VAR_DAYS
@@ -141,6 +143,8 @@ _PG_EPOCH_US = 946_684_800_000_000
 """2000-01-01 (PostgreSQL's timestamp epoch) in microseconds since 1970."""
 _FLOAT8S = np.dtype([("length", ">i4"), ("value", ">f8")])
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+"""Day numbers count from here, as ``close_ns // NS_PER_DAY`` does."""
 ONE_DAY = dt.timedelta(days=1)
 DAY_OF_CLOSE = "date_bin(INTERVAL '1 day', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
 REFRESH_DAYS_PER_STATEMENT = 7
@@ -186,10 +190,6 @@ def _binary_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[tup
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def _floats(packed: bytes, count: int, offset: int = 0) -> npt.NDArray[np.float64]:
-    return np.frombuffer(packed, ">f8", count, offset).astype(np.float64)
-
-
 REFRESH_RULE_TRADES_SQL = f"""
 INSERT INTO rule_trades_1d (day, rule_id, trades, close_ts, broker_pnl, broker_pnl_usd)
 SELECT {DAY_OF_CLOSE} AS day, rule_id, count(*),
@@ -224,34 +224,81 @@ def refresh_rule_trades_1d(conn: Connection) -> int:
     return len(days)
 
 
-def rule_trades(conn: Connection, f: Filter) -> list[tuple[tuple[Any, ...], TradeArrays]]:
-    """:func:`trades_by` ``rule_id``, with the window's whole, unchanged UTC days read from
-    ``rule_trades_1d`` (a row per rule and day) and the rest (partial days at the ends, days
-    changed since the last refresh) from ``positions``. Filters other than time and rule read
-    everything from ``positions``."""
+@dataclass(frozen=True)
+class StoredDay:
+    """One rule's trades of one UTC day as packed in ``rule_trades_1d`` (big-endian float8
+    results); their close times stay in the database and are read by position when needed
+    (:func:`close_ns_at`) from the same stored row version (:data:`ROW_VERSION`)."""
+
+    day: dt.datetime
+    count: int
+    version: str
+    broker_pnl: bytes
+    broker_pnl_usd: bytes
+
+
+@dataclass(frozen=True)
+class ReadSpan:
+    """One rule's trades of a span of time read from ``positions`` (starting at ``start``)."""
+
+    start: dt.datetime
+    trades: TradeArrays
+
+    @property
+    def count(self) -> int:
+        return int(self.trades.close_ns.size)
+
+
+@dataclass(frozen=True)
+class RuleTrades:
+    """One rule's trades of the window in close order, joined from disjoint parts in time
+    order: ``broker_pnl`` (signs), ``broker_pnl_usd`` and each trade's UTC day number; the
+    close times only on demand (``parts`` from ``offsets[i]`` on)."""
+
+    broker_pnl: npt.NDArray[np.float64]
+    broker_pnl_usd: npt.NDArray[np.float64]
+    day_numbers: npt.NDArray[np.int64]
+    parts: tuple[StoredDay | ReadSpan, ...]
+    offsets: npt.NDArray[np.int64]
+
+
+def rule_trades(conn: Connection, f: Filter) -> list[tuple[str, RuleTrades]]:
+    """The filter's closed positions per rule, with the window's whole, unchanged UTC days
+    read from ``rule_trades_1d`` (a row per rule and day; results only, no close times) and
+    the rest (partial days at the ends, days changed since the last refresh) from
+    ``positions``. Filters other than time and rule read everything from ``positions``."""
     first_day = _day_ceil(f.start)
     last_day = _day_floor(f.end)
+    parts: dict[str, list[StoredDay | ReadSpan]] = {}
     if f.symbols or f.lps or f.books or f.segments or first_day >= last_day:
-        return trades_by(conn, f, ("rule_id",))
-    params: dict[str, Any] = {"lo": first_day, "hi": last_day, "rule_ids": list(f.rule_ids)}
-    dirty = set(conn.execute(text(_DIRTY_DAYS_SQL), params).scalars())
-    params["dirty"] = sorted(dirty)
-    rule_filter = "AND rule_id = ANY(:rule_ids)" if f.rule_ids else ""
-    parts: dict[str, list[tuple[dt.datetime, TradeArrays]]] = {}
-    for rule_id, day, count, close_ts, pnl, usd in _binary_rows(
-        conn, _STORED_DAYS_SQL.format(rule_filter=rule_filter), params
-    ):
-        parts.setdefault(rule_id, []).append((day, _packed(count, close_ts, pnl, usd)))
-    for lo, hi in _direct_spans(f.start, f.end, first_day, last_day, dirty):
+        spans = [(f.start, f.end)]
+    else:
+        params: dict[str, Any] = {"lo": first_day, "hi": last_day, "rule_ids": list(f.rule_ids)}
+        dirty = set(conn.execute(text(_DIRTY_DAYS_SQL), params).scalars())
+        params["dirty"] = sorted(dirty)
+        rule_filter = "AND rule_id = ANY(:rule_ids)" if f.rule_ids else ""
+        for rule_id, day, count, version, pnl, usd in _binary_rows(
+            conn, _STORED_DAYS_SQL.format(rule_filter=rule_filter), params
+        ):
+            parts.setdefault(rule_id, []).append(StoredDay(day, count, version, pnl, usd))
+        spans = _direct_spans(f.start, f.end, first_day, last_day, dirty)
+    for lo, hi in spans:
         for (rule_id,), trades in trades_by(conn, replace(f, start=lo, end=hi), ("rule_id",)):
-            parts.setdefault(rule_id, []).append((lo, trades))
-    return [((rule_id,), _joined(spans)) for rule_id, spans in parts.items()]
+            parts.setdefault(rule_id, []).append(ReadSpan(lo, trades))
+    return [(rule_id, _joined(rule_parts)) for rule_id, rule_parts in parts.items()]
 
 
 _DIRTY_DAYS_SQL = "SELECT DISTINCT day FROM rule_trades_1d_dirty WHERE day >= :lo AND day < :hi"
-_STORED_DAYS_SQL = """
-SELECT rule_id, day, trades, close_ts, broker_pnl, broker_pnl_usd FROM rule_trades_1d
-WHERE day >= :lo AND day < :hi AND day <> ALL(CAST(:dirty AS timestamptz[])) {rule_filter}
+ROW_VERSION = "CAST(xmin AS text) || '/' || CAST(ctid AS text)"
+"""Which version of a stored row was read: a rewrite (delete and insert, even within one
+transaction) gives the row another ``ctid``, a later transaction another ``xmin``."""
+_STORED_DAYS_SQL = f"""
+SELECT rule_id, day, trades, {ROW_VERSION}, broker_pnl, broker_pnl_usd FROM rule_trades_1d
+WHERE day >= :lo AND day < :hi AND day <> ALL(CAST(:dirty AS timestamptz[])) {{rule_filter}}
+"""
+_STORED_CLOSE_TS_SQL = f"""
+SELECT substring(close_ts FROM :at FOR 8) FROM rule_trades_1d
+WHERE rule_id = :rule_id AND day = :day AND {ROW_VERSION} = :version
 """
 
 
@@ -278,23 +325,99 @@ def _direct_spans(
     return spans
 
 
-def _joined(spans: list[tuple[dt.datetime, TradeArrays]]) -> TradeArrays:
-    """Disjoint time spans of one rule's trades, each in close order, joined in time order."""
-    ordered = [trades for _, trades in sorted(spans, key=lambda span: span[0])]
-    return TradeArrays(
-        close_ns=np.concatenate([t.close_ns for t in ordered]),
-        broker_pnl=np.concatenate([t.broker_pnl for t in ordered]),
-        broker_pnl_usd=np.concatenate([t.broker_pnl_usd for t in ordered]),
-    )
+def _start(part: StoredDay | ReadSpan) -> dt.datetime:
+    return part.day if isinstance(part, StoredDay) else part.start
 
 
-def _packed(count: int, close_ts: bytes, pnl: bytes, usd: bytes) -> TradeArrays:
-    close_us = np.frombuffer(close_ts, ">i8", count).astype(np.int64)
-    return TradeArrays(
-        close_ns=(close_us + _PG_EPOCH_US) * 1000,
-        broker_pnl=_floats(pnl, count),
-        broker_pnl_usd=_floats(usd, count),
-    )
+def _joined(parts: list[StoredDay | ReadSpan]) -> RuleTrades:
+    """Disjoint time spans of one rule's trades, each in close order, joined in time order:
+    each value converted once, straight into its place in the joined arrays."""
+    ordered = tuple(sorted(parts, key=_start))
+    offsets = np.cumsum([0, *(part.count for part in ordered)], dtype=np.int64)
+    total = int(offsets[-1])
+    pnl = np.empty(total, dtype=np.float64)
+    usd = np.empty(total, dtype=np.float64)
+    days = np.empty(total, dtype=np.int64)
+    for part, lo, hi in zip(ordered, offsets[:-1], offsets[1:], strict=True):
+        if isinstance(part, StoredDay):
+            pnl[lo:hi] = np.frombuffer(part.broker_pnl, ">f8", part.count)
+            usd[lo:hi] = np.frombuffer(part.broker_pnl_usd, ">f8", part.count)
+            days[lo:hi] = (part.day - UNIX_EPOCH) // ONE_DAY
+        else:
+            pnl[lo:hi] = part.trades.broker_pnl
+            usd[lo:hi] = part.trades.broker_pnl_usd
+            np.floor_divide(part.trades.close_ns, NS_PER_DAY, out=days[lo:hi])
+    return RuleTrades(pnl, usd, days, ordered, offsets)
+
+
+def close_ns_at(conn: Connection, rule_id: str, trades: RuleTrades, index: int) -> int | None:
+    """The close time (ns since 1970) of the rule's trade at ``index``; None when its stored
+    day has been rewritten since it was read (a refresh in between)."""
+    k = int(np.searchsorted(trades.offsets, index, side="right")) - 1
+    part, at = trades.parts[k], index - int(trades.offsets[k])
+    if isinstance(part, ReadSpan):
+        return int(part.trades.close_ns[at])
+    params = {"rule_id": rule_id, "day": part.day, "at": 8 * at + 1, "version": part.version}
+    packed = conn.execute(text(_STORED_CLOSE_TS_SQL), params).scalar_one_or_none()
+    if packed is None:
+        return None
+    return (int.from_bytes(packed, "big", signed=True) + _PG_EPOCH_US) * 1000
+
+
+def rule_summaries(
+    conn: Connection,
+    f: Filter,
+    *,
+    capital: float | None = None,
+    risk_free_daily: float = 0.0,
+    var_days: int = DEFAULT_VAR_DAYS,
+) -> list[tuple[tuple[Any, ...], ResultsSummary]]:
+    """The results of each rule with trades in the filter (rules in no particular order):
+    :func:`summarize_trades` of its trades, with only the two close times the drawdown
+    duration needs read. Should a stored day be rewritten between the reads (a refresh
+    committing in between), the whole window is read from ``positions`` instead."""
+    summaries: list[tuple[tuple[Any, ...], ResultsSummary]] = []
+    for rule_id, trades in rule_trades(conn, f):
+        summary, bounds = summarize_trade_days(
+            trades.day_numbers,
+            trades.broker_pnl,
+            trades.broker_pnl_usd,
+            capital=capital,
+            risk_free_daily=risk_free_daily,
+            var_days=var_days,
+        )
+        if bounds is not None:
+            peak_ns = close_ns_at(conn, rule_id, trades, bounds.peak)
+            recovery_ns = close_ns_at(conn, rule_id, trades, bounds.recovery)
+            if peak_ns is None or recovery_ns is None:
+                return _summaries(
+                    trades_by(conn, f, ("rule_id",)), capital, risk_free_daily, var_days
+                )
+            summary = bounds.timed(summary, peak_ns, recovery_ns)
+        summaries.append(((rule_id,), summary))
+    return summaries
+
+
+def _summaries(
+    groups: list[tuple[tuple[Any, ...], TradeArrays]],
+    capital: float | None,
+    risk_free_daily: float,
+    var_days: int,
+) -> list[tuple[tuple[Any, ...], ResultsSummary]]:
+    return [
+        (
+            key,
+            summarize_trades(
+                trades.close_ns,
+                trades.broker_pnl,
+                trades.broker_pnl_usd,
+                capital=capital,
+                risk_free_daily=risk_free_daily,
+                var_days=var_days,
+            ),
+        )
+        for key, trades in groups
+    ]
 
 
 def _day_floor(moment: dt.datetime) -> dt.datetime:
@@ -334,18 +457,15 @@ def results_by(
     """One row of results metrics per value of ``by`` that has trades in the filter, sorted
     by key; rules and rule versions also carry their ``name``."""
     keys = DIMENSION_KEYS[by]
-    groups = rule_trades(conn, f) if by == "rule" else trades_by(conn, f, keys)
-    rows: list[dict[str, Any]] = []
-    for key, trades in sorted(groups, key=lambda group: group[0]):
-        row: dict[str, Any] = dict(zip(keys, key, strict=True))
-        summary = summarize_trades(
-            trades.close_ns,
-            trades.broker_pnl,
-            trades.broker_pnl_usd,
-            capital=capital,
-            risk_free_daily=risk_free_daily,
-            var_days=var_days,
+    if by == "rule":
+        summaries = rule_summaries(
+            conn, f, capital=capital, risk_free_daily=risk_free_daily, var_days=var_days
         )
+    else:
+        summaries = _summaries(trades_by(conn, f, keys), capital, risk_free_daily, var_days)
+    rows: list[dict[str, Any]] = []
+    for key, summary in sorted(summaries, key=lambda keyed: keyed[0]):
+        row: dict[str, Any] = dict(zip(keys, key, strict=True))
         row.update(_rounded(summary))
         rows.append(row)
     if by == "rule":

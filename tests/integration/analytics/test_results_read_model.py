@@ -10,17 +10,22 @@ import random
 import uuid
 from typing import Any
 
+import numpy as np
 import pytest
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, Engine, insert, text
 
 from app.db.models.events import ClosedPosition
+from app.metrics.results import epoch_ns
 from app.queries.filters import Filter
 from app.queries.results import (
     DIMENSION_KEYS,
+    StoredDay,
+    close_ns_at,
     closed_positions,
     refresh_rule_trades_1d,
     results_by,
     rule_report,
+    rule_trades,
     summary_row,
 )
 
@@ -163,3 +168,35 @@ def test_every_dimension_and_filter_equals_previous_computation(
     for f in (whole, narrowed):
         fast = results_by(positions, f, by, capital=25_000.0)  # type: ignore[arg-type]
         assert_same_rows(fast, previous_results(positions, f, DIMENSION_KEYS[by]))
+
+
+def test_close_times_are_read_by_position_from_the_stored_row_that_was_read(
+    committed_db: Engine,
+) -> None:
+    with committed_db.begin() as conn:
+        conn.execute(insert(ClosedPosition), generated_positions(900, seed=11))
+        refresh_rule_trades_1d(conn)
+    whole = Filter(start=DAY0, end=DAY0 + dt.timedelta(days=DAYS))
+    with committed_db.connect() as reader:
+        expected = closed_positions(reader, whole)
+        expected = expected[expected["rule_id"] == "R-alpha"]
+        times = epoch_ns(expected["ts"])
+        alpha = dict(rule_trades(reader, whole))["R-alpha"]
+        assert [p.day for p in alpha.parts if isinstance(p, StoredDay)] == [
+            DAY0 + dt.timedelta(days=d) for d in range(DAYS)
+        ]
+        assert np.array_equal(alpha.broker_pnl, expected["broker_pnl"].to_numpy())
+        assert np.array_equal(
+            alpha.broker_pnl_usd, expected["broker_pnl_usd"].to_numpy(), equal_nan=True
+        )
+        day2 = int(alpha.offsets[2])  # the first trade of day 2
+        for index in (0, 1, 57, day2 - 1, day2, times.size - 1):
+            assert close_ns_at(reader, "R-alpha", alpha, index) == times[index]
+        with committed_db.begin() as writer:  # a refresh commits between the two reads
+            late = generated_positions(3, seed=12)
+            for row in late:
+                row["ts"] = DAY0 + dt.timedelta(days=2, hours=5)
+            writer.execute(insert(ClosedPosition), late)
+            assert refresh_rule_trades_1d(writer) == 1
+        assert close_ns_at(reader, "R-alpha", alpha, day2) is None  # day 2 was rewritten
+        assert close_ns_at(reader, "R-alpha", alpha, day2 - 1) == times[day2 - 1]
