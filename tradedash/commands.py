@@ -257,13 +257,18 @@ def register(sub: SubParsers[argparse.ArgumentParser]) -> None:
 
     worker = sub.add_parser("worker", help="run a Celery worker")
     worker.add_argument("--queues", default="", help="comma-separated; default: all")
-    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=4,
+        help="processes (default 4: alert deliveries wait on the network and the database, and "
+        "a burst of firings needs several in flight to reach the receiver within 1 s)",
+    )
     worker.add_argument(
         "--pool",
         choices=("prefork", "threads", "solo"),
         default="prefork",
-        help="threads suit the I/O-bound alerts queue (deliveries): --queues alerts "
-        "--pool threads --concurrency 16",
+        help="prefork measured faster than threads for deliveries (docs/alerting.md)",
     )
     worker.add_argument("--loglevel", default="INFO")
     worker.set_defaults(handler=_worker)

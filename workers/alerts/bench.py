@@ -6,7 +6,7 @@
    (``failed_orders >= 1`` per LP), all notifying the webhook.
 2. The ingest consumers (one process per core), the simulator producing live at ``--rate``
    events/s (20k by default), the alert evaluator in a process of its own and a real Celery
-   worker (``tradedash worker --concurrency 2``; ``--pool threads`` and ``--concurrency``
+   worker (``tradedash worker --concurrency 4``; ``--pool threads`` and ``--concurrency``
    change it) on a private queue for the deliveries.
 3. Every ``--canary-every`` seconds the bench sends one rejected order for a new LP and times
    it from the send to the canary's alert on the ``td:{group}:alerts`` channel (event → firing).
@@ -261,7 +261,7 @@ def _evaluate(settings: Settings, worker_queue: str, stop: Any, passes: Any) -> 
 
 
 def start_worker(
-    settings: Settings, worker_queue: str, pool: str = "prefork", concurrency: int = 2
+    settings: Settings, worker_queue: str, pool: str = "prefork", concurrency: int = 4
 ) -> subprocess.Popen[bytes]:
     """A real Celery worker of its own for the deliveries, ready when this returns."""
     cli = [sys.executable, "-m", "tradedash.cli"]
@@ -428,7 +428,7 @@ def main() -> None:
     parser.add_argument("--canary-every", type=float, default=1.5)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--pool", choices=("prefork", "threads"), default="prefork")
-    parser.add_argument("--concurrency", type=int, default=2, help="of the delivery worker")
+    parser.add_argument("--concurrency", type=int, default=4, help="of the delivery worker")
     args = parser.parse_args()
     run = uuid.uuid4().hex[:6]
     settings = load_settings(
