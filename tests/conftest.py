@@ -8,11 +8,14 @@ anywhere until an integration test asks for one of these fixtures, so unit tests
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from psycopg import errors as pg_errors
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from app.config import load_settings
 from app.db.migrate import upgrade
@@ -30,12 +33,31 @@ def _server_admin_url(database_url: str) -> str:
     return make_url(database_url).set(database="postgres").render_as_string(hide_password=False)
 
 
+def _force_drop(conn: Connection, name: str, attempts: int = 20) -> None:
+    """``DROP DATABASE ... WITH (FORCE)``, retried while PostgreSQL 15 refuses it.
+
+    An autovacuum worker runs as the bootstrap superuser, and PostgreSQL 15 will not let the
+    (non-superuser) test role terminate it, so a drop that meets one on a freshly migrated
+    database fails with InsufficientPrivilege; the worker is gone within a second or two.
+    """
+    for attempt in range(attempts):
+        try:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError as error:
+            if not isinstance(error.orig, pg_errors.InsufficientPrivilege):
+                raise
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
+
+
 def _create_database(name: str) -> str:
     base = load_settings().database_url
     admin = create_engine(_server_admin_url(base), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _force_drop(conn, name)
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
@@ -48,7 +70,7 @@ def _drop_database(name: str) -> None:
     )
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            _force_drop(conn, name)
     finally:
         admin.dispose()
 

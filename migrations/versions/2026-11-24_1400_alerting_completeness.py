@@ -1,4 +1,7 @@
-"""Reserved slot (no schema change yet).
+"""Alerting: data-completeness rules (no schema change).
+
+The ``completeness`` alert rule type keeps its settings in the rule's JSON specification like
+every other type, so it needs no table or column; this revision only keeps the chain's place.
 
 Revision ID: a1e7c3700011
 Revises: a1e7c3700010
