@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,14 +83,28 @@ def run_preview(
     if rule.scope == "global":
         keys = [""]
     timings = Timings(rule.pending_s, rule.keep_firing_s, rule.no_data_s)
+
+    def instance(key: str) -> Iterator[tuple[dt.datetime, InstanceInputs]]:
+        columns = {need: _column(grid, key, times, spec) for need, grid in grids.items()}
+        for index, at in enumerate(times.to_pydatetime()):
+            yield at, _inputs(rule, columns, index, at)
+
+    return _replay(rule, timings, {key: instance(key) for key in keys}, len(times))
+
+
+def _replay(
+    rule: RuleDefinition,
+    timings: Timings,
+    instances: dict[str, Iterator[tuple[dt.datetime, InstanceInputs]]],
+    steps: int,
+) -> PreviewResult:
+    """Each instance's inputs in time order through the state machine, counting firings."""
     fired: Counter[str] = Counter()
     first: dt.datetime | None = None
     last: dt.datetime | None = None
-    for key in keys:
-        columns = {need: _column(grid, key, times, spec) for need, grid in grids.items()}
+    for key, inputs_over_time in instances.items():
         state = InstanceState()
-        for index, at in enumerate(times.to_pydatetime()):
-            inputs = _inputs(rule, columns, index, at)
+        for at, inputs in inputs_over_time:
             step = advance(state, evaluate_rule(rule, inputs, at).verdict, at, timings)
             state = step.state
             if step.fired:
@@ -100,7 +115,7 @@ def run_preview(
         fired_count=sum(fired.values()),
         first_fired_at=first,
         last_fired_at=last,
-        evaluations=len(times) * len(keys),
+        evaluations=steps * len(instances),
         by_instance=dict(fired),
     )
 
@@ -115,26 +130,12 @@ def _preview_completeness(
     found = spans(orders, executions, wait_s=spec.wait_s, skew_s=spec.skew_s)
     grid = counts_at(found, spec.checks, times, spec.window_s)
     timings = Timings(rule.pending_s, rule.keep_firing_s, rule.no_data_s)
-    fired: Counter[str] = Counter()
-    first: dt.datetime | None = None
-    last: dt.datetime | None = None
-    for check in spec.checks:
-        state = InstanceState()
+
+    def instance(check: str) -> Iterator[tuple[dt.datetime, InstanceInputs]]:
         for at, count in zip(times.to_pydatetime(), grid[check].to_numpy(), strict=True):
-            inputs = InstanceInputs({("findings", spec.window_s): float(count)}, check=check)
-            step = advance(state, evaluate_rule(rule, inputs, at).verdict, at, timings)
-            state = step.state
-            if step.fired:
-                fired[check] += 1
-                first = at if first is None or at < first else first
-                last = at if last is None or at > last else last
-    return PreviewResult(
-        fired_count=sum(fired.values()),
-        first_fired_at=first,
-        last_fired_at=last,
-        evaluations=len(times) * len(spec.checks),
-        by_instance=dict(fired),
-    )
+            yield at, InstanceInputs({("findings", spec.window_s): float(count)}, check=check)
+
+    return _replay(rule, timings, {check: instance(check) for check in spec.checks}, len(times))
 
 
 @dataclass
