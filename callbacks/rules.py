@@ -28,9 +28,8 @@ from app.metrics.backtest import CostModel
 from app.metrics.results import profit_factor_band
 from app.queries.filters import Filter
 from app.queries.results import (
-    pnl_attribution_by_symbol,
-    pnl_curve,
-    pnl_distribution,
+    distribution_and_attribution,
+    pnl_curves_by_rule,
     rule_report,
     rule_version_report,
 )
@@ -125,13 +124,16 @@ def curve_in(curve: pd.DataFrame, shown: Reporting) -> pd.DataFrame:
 
 
 def rule_curves(conn: Any, f: Filter, report: list[dict[str, Any]]) -> dict[str, pd.DataFrame]:
-    """The P/L curve of each rule with trades (the busiest :data:`MAX_CURVES`), by label."""
-    busiest = sorted((r for r in report if r["trades"]), key=lambda r: -r["trades"])
+    """The P/L curve of each rule with trades (the busiest :data:`MAX_CURVES`), by label, read
+    in one query."""
+    busiest = sorted((r for r in report if r["trades"]), key=lambda r: -r["trades"])[:MAX_CURVES]
+    curves = pnl_curves_by_rule(conn, f, [row["rule_id"] for row in busiest])
     return {
-        f"{row['rule_id']} · {row['name']}" if row.get("name") else row["rule_id"]: pnl_curve(
-            conn, dataclasses.replace(f, rule_ids=(row["rule_id"],))
-        )
-        for row in busiest[:MAX_CURVES]
+        f"{row['rule_id']} · {row['name']}" if row.get("name") else row["rule_id"]: curves[
+            row["rule_id"]
+        ]
+        for row in busiest
+        if row["rule_id"] in curves
     }
 
 
@@ -366,8 +368,7 @@ def register(app: dash.Dash) -> None:
     ) -> tuple[go.Figure, go.Figure]:
         f = filter_from_inputs(window, symbols, lps, books, rules)
         with engine().connect() as conn:
-            histogram = pnl_distribution(conn, f)
-            attribution = pnl_attribution_by_symbol(conn, f)
+            histogram, attribution = distribution_and_attribution(conn, f)
         return pnl_distribution_figure(histogram), attribution_waterfall_figure(attribution)
 
     @app.callback(

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from app.charts import theme
+from app.charts.downsample import for_screen
 from app.charts.time_axis import local_times, time_title
 
 PROFIT = "#16a34a"
@@ -49,9 +50,10 @@ def cumulative_pnl_figure(
 ) -> go.Figure:
     """One step line of running P/L per label (rule), from :func:`pnl_curve` frames."""
     figure = go.Figure()
-    for label, curve in curves.items():
-        if curve.empty:
+    for label, full in curves.items():
+        if full.empty:
             continue
+        curve = for_screen(full, ["cumulative_pnl"])
         figure.add_trace(
             go.Scatter(
                 x=local_times(curve["ts"], timezone),
@@ -73,9 +75,10 @@ def drawdown_figure(
 ) -> go.Figure:
     """Drawdown below the running peak per label (rule), drawn downwards from 0."""
     figure = go.Figure()
-    for label, curve in curves.items():
-        if curve.empty:
+    for label, full in curves.items():
+        if full.empty:
             continue
+        curve = for_screen(full, ["drawdown"])
         figure.add_trace(
             go.Scatter(
                 x=local_times(curve["ts"], timezone),

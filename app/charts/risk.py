@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .downsample import for_screen
 from .results import LOSS, MUTED, PROFIT, TOTAL, empty_figure, style
 from .time_axis import local_times, time_title
 
@@ -57,6 +58,7 @@ def book_drawdown_figure(curve: pd.DataFrame, timezone: str = "UTC") -> go.Figur
     a :func:`pnl_curve` frame, against close times in ``timezone``."""
     if curve.empty:
         return empty_figure("No closed trades in this window")
+    curve = for_screen(curve, ["cumulative_pnl", "drawdown"])
     times = local_times(curve["ts"], timezone)
     figure = make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.6, 0.4]

@@ -503,15 +503,35 @@ def rule_version_report(
     return [_rule_fields_first(row) for row in results_by(conn, f, "rule_version", capital=capital)]
 
 
-def pnl_curve(conn: Connection, f: Filter, capital: float | None = None) -> pd.DataFrame:
+_WINDOW_TRADES_SQL = """
+SELECT count(*),
+       array_send(array_agg(ts)),
+       array_send(array_agg(event_id)),
+       array_send(array_agg(CAST(broker_pnl AS double precision))),
+       array_send(array_agg(coalesce(CAST(broker_pnl_usd AS double precision), 'NaN')))
+FROM positions WHERE {where}
+"""
+
+
+def window_trades(conn: Connection, f: Filter) -> TradeArrays:
+    """All the filter's closed positions in close order (ts, event_id), as arrays: the same
+    binary read as :func:`trades_by`, without grouping."""
+    sql = _WINDOW_TRADES_SQL.format(where=positions_where(f))
+    [(count, ts, event_ids, pnl, usd)] = _binary_rows(conn, sql, f.sql_params())
+    if not count:
+        empty = np.empty(0, dtype=np.float64)
+        return TradeArrays(np.empty(0, dtype=np.int64), empty, empty.copy())
+    return _trade_arrays(int(count), ts, event_ids, pnl, usd)
+
+
+def curve_frame(trades: TradeArrays, capital: float | None = None) -> pd.DataFrame:
     """Per converted trade in close order: ``ts``, ``cumulative_pnl``, ``peak``, ``drawdown``
     (USD) and, with a capital, ``drawdown_pct`` (a fraction of capital + peak)."""
-    trades = closed_positions(conn, f)
-    converted = trades[trades["broker_pnl_usd"].notna()]
-    curve = cumulative_pnl(converted["broker_pnl_usd"])
+    converted = ~np.isnan(trades.broker_pnl_usd)
+    curve = cumulative_pnl(trades.broker_pnl_usd[converted])
     frame = pd.DataFrame(
         {
-            "ts": converted["ts"].to_numpy(),
+            "ts": _close_times(trades.close_ns[converted]),
             "cumulative_pnl": curve,
             "peak": running_peak(curve),
             "drawdown": drawdown_series(curve),
@@ -522,24 +542,60 @@ def pnl_curve(conn: Connection, f: Filter, capital: float | None = None) -> pd.D
     return frame
 
 
+def _close_times(close_ns: npt.NDArray[np.int64]) -> pd.DatetimeIndex:
+    """Close times as UTC timestamps at the database's resolution (microseconds)."""
+    return pd.to_datetime(close_ns, utc=True).as_unit("us")
+
+
+def pnl_curve(conn: Connection, f: Filter, capital: float | None = None) -> pd.DataFrame:
+    """The filter's P/L curve over its converted trades (:func:`curve_frame`)."""
+    return curve_frame(window_trades(conn, f), capital)
+
+
+def pnl_curves_by_rule(
+    conn: Connection, f: Filter, rule_ids: Sequence[str], capital: float | None = None
+) -> dict[str, pd.DataFrame]:
+    """The P/L curve (:func:`curve_frame`) of each of ``rule_ids`` that has trades in the
+    filter, read in one query."""
+    if not rule_ids:
+        return {}
+    groups = trades_by(conn, replace(f, rule_ids=tuple(rule_ids)), ("rule_id",))
+    return {str(key[0]): curve_frame(trades, capital) for key, trades in groups}
+
+
 def daily_results(conn: Connection, f: Filter) -> pd.DataFrame:
     """Daily P/L (USD) per UTC day with trades: columns ``day``, ``pnl``."""
-    trades = closed_positions(conn, f)
-    daily = daily_pnl(trades["ts"], trades["broker_pnl_usd"])
+    trades = window_trades(conn, f)
+    daily = daily_pnl(_close_times(trades.close_ns), trades.broker_pnl_usd)
     return pd.DataFrame({"day": daily.index, "pnl": daily.to_numpy()})
 
 
 def pnl_distribution(conn: Connection, f: Filter, bins: int = 30) -> pd.DataFrame:
     """Histogram of the converted trade results: ``bin_low``, ``bin_high``, ``trades``."""
-    return pnl_histogram(closed_positions(conn, f)["broker_pnl_usd"], bins)
+    return pnl_histogram(window_trades(conn, f).broker_pnl_usd, bins)
 
 
 def pnl_attribution_by_symbol(conn: Connection, f: Filter) -> pd.DataFrame:
     """Net P/L per symbol for a waterfall, largest first: ``symbol``, ``net_pnl``, ``trades``,
     ``unconverted``."""
-    trades = closed_positions(conn, f)
-    frame = pnl_attribution(trades["symbol"], trades["broker_pnl_usd"])
-    return frame.rename(columns={"key": "symbol"})
+    return distribution_and_attribution(conn, f)[1]
+
+
+def distribution_and_attribution(
+    conn: Connection, f: Filter, bins: int = 30
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`pnl_distribution` and :func:`pnl_attribution_by_symbol` from one read of the
+    trades grouped by symbol (each symbol's trades in close order, as in the whole window)."""
+    groups = trades_by(conn, f, ("symbol",))
+    results = [trades.broker_pnl_usd for _, trades in groups]
+    every = np.concatenate(results) if results else np.empty(0, dtype=np.float64)
+    symbols = np.array([str(key[0]) for key, _ in groups], dtype=object)
+    keys = np.repeat(symbols, [r.size for r in results])
+    attribution = pnl_attribution(keys, every).rename(columns={"key": "symbol"})
+    # Sums of floats differ in the last bits with the order they are added in: rounded to the
+    # stored scale (numeric(24, 8)), the answer no longer depends on how the rows were grouped.
+    attribution["net_pnl"] = attribution["net_pnl"].round(MONEY_DECIMALS)
+    return pnl_histogram(every, bins), attribution
 
 
 RULE_ROW_FIELDS = (

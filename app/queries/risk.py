@@ -1,11 +1,14 @@
 """Risk read models: historical VaR and expected shortfall of daily P/L, per symbol and for the
 whole book of the filter.
 
-Daily P/L is built from the same closed positions as the results read models
-(:func:`app.queries.results.closed_positions`), so a rule report and this report agree for the
-same filter. "The whole book" is every position the filter keeps: pass ``book=B`` for the risk
-the broker carries itself (A-book results are hedged income). Only the last ``days`` days with
-trades inside the window are used; each row says how many that was.
+Daily P/L is the same closed positions' ``broker_pnl_usd`` as the results read models
+(:mod:`app.queries.results`): the sum per UTC day of the converted results, a day existing as
+soon as it has one trade (converted or not). PostgreSQL adds each day up per symbol and for
+the book in one pass (``GROUPING SETS``), exactly in ``numeric``, so only a row per symbol and
+day leaves the database; VaR needs up to 400 days of history, far too many positions to send.
+"The whole book" is every position the filter keeps: pass ``book=B`` for the risk the broker
+carries itself (A-book results are hedged income). Only the last ``days`` days with trades
+inside the window are used; each row says how many that was.
 """
 
 from __future__ import annotations
@@ -13,18 +16,25 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
-from app.metrics.results import daily_pnl
 from app.metrics.risk import DEFAULT_VAR_DAYS, value_at_risk
 from app.queries.filters import Filter
-from app.queries.results import MONEY_DECIMALS, closed_positions
+from app.queries.results import DAY_OF_CLOSE, MONEY_DECIMALS, positions_where
+
+DAILY_SQL = f"""
+SELECT symbol, {DAY_OF_CLOSE} AS day, count(*) AS trades,
+       count(*) FILTER (WHERE broker_pnl_usd IS NULL) AS unconverted,
+       CAST(coalesce(sum(broker_pnl_usd), 0) AS double precision) AS pnl
+FROM positions WHERE {{where}}
+GROUP BY GROUPING SETS ((symbol, {DAY_OF_CLOSE}), ({DAY_OF_CLOSE}))
+ORDER BY 1 NULLS LAST, 2
+"""
+"""Daily P/L per symbol, then for the book (``symbol`` NULL), each in day order."""
 
 
-def _var_row(trades: pd.DataFrame, days: int) -> dict[str, Any]:
-    daily = daily_pnl(trades["ts"], trades["broker_pnl_usd"])
-    result = value_at_risk(daily.to_numpy(), days=days)
+def _var_row(daily: list[float], trades: int, unconverted: int, days: int) -> dict[str, Any]:
+    result = value_at_risk(np.asarray(daily, dtype=np.float64), days=days)
     return {
         "var95": None if result.var is None else round(result.var, MONEY_DECIMALS),
         "es95": (
@@ -33,8 +43,8 @@ def _var_row(trades: pd.DataFrame, days: int) -> dict[str, Any]:
             else round(result.expected_shortfall, MONEY_DECIMALS)
         ),
         "days_used": result.days_used,
-        "trades": int(len(trades)),
-        "unconverted": int(np.count_nonzero(trades["broker_pnl_usd"].isna())),
+        "trades": trades,
+        "unconverted": unconverted,
     }
 
 
@@ -42,9 +52,17 @@ def var_report(conn: Connection, f: Filter, days: int = DEFAULT_VAR_DAYS) -> dic
     """VaR 95 % and ES 95 % (1-day, historical, USD) per symbol (sorted) and for the book."""
     if days < 1:
         raise ValueError("days must be at least 1")
-    trades = closed_positions(conn, f)
+    scopes: dict[str | None, tuple[list[float], list[int], list[int]]] = {}
+    rows = conn.execute(text(DAILY_SQL.format(where=positions_where(f))), f.sql_params())
+    for symbol, _day, trades, unconverted, pnl in rows:
+        daily, counts, missing = scopes.setdefault(symbol, ([], [], []))
+        daily.append(float(pnl))
+        counts.append(int(trades))
+        missing.append(int(unconverted))
+    book = scopes.pop(None, ([], [], []))
     symbols = [
-        {"symbol": symbol, **_var_row(group, days)}
-        for symbol, group in trades.groupby("symbol", sort=True)
+        {"symbol": symbol, **_var_row(daily, sum(counts), sum(missing), days)}
+        for symbol, (daily, counts, missing) in sorted(scopes.items(), key=lambda s: str(s[0]))
     ]
-    return {"days": days, "symbols": symbols, "book": _var_row(trades, days)}
+    whole = _var_row(book[0], sum(book[1]), sum(book[2]), days)
+    return {"days": days, "symbols": symbols, "book": whole}
