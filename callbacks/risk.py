@@ -1,6 +1,7 @@
 """Risk page: VaR and ES (``app.queries.risk.var_report``), the book's drawdown
 (``pnl_curve``), the margin watchlist (``app.queries.margin``) and Sharpe per LP
-(``results_by(by="lp")``) against its mean slippage (``lp_scorecard``)."""
+(``lp_sharpe``, the figures of ``results_by(by="lp")``) against its mean slippage
+(``lp_scorecard``)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ from app.formatting import Reporting
 from app.queries.execution import lp_scorecard
 from app.queries.filters import MAX_WINDOW, Filter
 from app.queries.margin import margin_watchlist
-from app.queries.results import pnl_curve, results_by
-from app.queries.risk import var_report
+from app.queries.results import pnl_curve
+from app.queries.risk import lp_sharpe, var_report
 from callbacks import local_text
 from callbacks.filter_inputs import engine, filter_from_inputs
 from callbacks.page_reads import after_main_figure, reads, reporting
@@ -231,7 +232,7 @@ def register(app: dash.Dash) -> None:
         f = filter_from_inputs(window, symbols, lps, None, rules)
         cache = reads()
         with engine().connect() as conn:
-            results = cache.read("results_by", f, lambda: results_by(conn, f, "lp"), "lp")
+            results = cache.read("lp_sharpe", f, lambda: lp_sharpe(conn, f))
             scorecard = cache.read("lp_scorecard", f, lambda: lp_scorecard(conn, f))
             points = lp_risk_points(results, scorecard)
         return sharpe_slippage_figure(points)

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, text
 
+from app.metrics.results import sharpe_ratio
 from app.metrics.risk import DEFAULT_VAR_DAYS, value_at_risk
 from app.queries.filters import Filter
-from app.queries.results import DAY_OF_CLOSE, MONEY_DECIMALS, positions_where
+from app.queries.results import DAY_OF_CLOSE, LP_OR_INTERNAL, MONEY_DECIMALS, positions_where
 
 DAILY_SQL = f"""
 SELECT symbol, {DAY_OF_CLOSE} AS day, count(*) AS trades,
@@ -66,3 +67,34 @@ def var_report(conn: Connection, f: Filter, days: int = DEFAULT_VAR_DAYS) -> dic
     ]
     whole = _var_row(book[0], sum(book[1]), sum(book[2]), days)
     return {"days": days, "symbols": symbols, "book": whole}
+
+
+LP_DAILY_SQL = f"""
+SELECT {LP_OR_INTERNAL} AS lp, count(*) AS trades,
+       CAST(coalesce(sum(broker_pnl_usd), 0) AS double precision) AS pnl
+FROM positions WHERE {{where}}
+GROUP BY 1, {DAY_OF_CLOSE}
+ORDER BY 1, {DAY_OF_CLOSE}
+"""
+
+
+def lp_sharpe(conn: Connection, f: Filter, risk_free_daily: float = 0.0) -> list[dict[str, Any]]:
+    """Per LP (B-book as ``INTERNAL``) with trades, sorted: ``lp``, ``sharpe`` of its daily
+    P/L, ``trades`` and ``net_pnl`` (USD): the Risk page's scatter needs no more of
+    ``results_by(by="lp")``, whose figures these equal, and reads a row per LP and day."""
+    days: dict[str, tuple[list[float], list[int]]] = {}
+    for lp, trades, pnl in conn.execute(
+        text(LP_DAILY_SQL.format(where=positions_where(f))), f.sql_params()
+    ):
+        daily, counts = days.setdefault(str(lp), ([], []))
+        daily.append(float(pnl))
+        counts.append(int(trades))
+    return [
+        {
+            "lp": lp,
+            "sharpe": sharpe_ratio(np.asarray(daily, dtype=np.float64), risk_free_daily),
+            "trades": sum(counts),
+            "net_pnl": round(sum(daily), MONEY_DECIMALS),
+        }
+        for lp, (daily, counts) in sorted(days.items())
+    ]

@@ -40,7 +40,14 @@ from app.queries.filters import Filter
 from app.queries.lp_detail import latency_distribution
 from app.queries.overview import desk_kpis
 from app.queries.overview import volume_by_hour as volume_by_hour_query
-from app.queries.results import closed_positions, pnl_curve, results_by, rule_report, summary_row
+from app.queries.results import (
+    closed_positions,
+    pnl_curve,
+    pnl_curves_by_rule,
+    results_by,
+    rule_report,
+    summary_row,
+)
 
 
 @dataclass(frozen=True)
@@ -278,11 +285,11 @@ def monthly_rules(conn: sa.Connection, f: Filter, money: Money) -> ReportContent
         Kpi("Win rate", total["win_rate"], pct_text(total["win_rate"])),
     ]
     traded = sorted((r for r in rules if r["trades"]), key=lambda r: -r["trades"])[:6]
+    by_rule = pnl_curves_by_rule(conn, f, [r["rule_id"] for r in traded])
     curves = {
-        f"{r['rule_id']} {r.get('name') or ''}".strip(): pnl_curve(
-            conn, replace(f, rule_ids=(r["rule_id"],))
-        )
+        f"{r['rule_id']} {r.get('name') or ''}".strip(): by_rule[r["rule_id"]]
         for r in traded
+        if r["rule_id"] in by_rule
     }
     charts = [
         Chart("Cumulative P/L per rule (USD)", cumulative_pnl_figure(curves)),

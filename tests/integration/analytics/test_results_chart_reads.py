@@ -30,8 +30,9 @@ from app.queries.results import (
     pnl_curve,
     pnl_curves_by_rule,
     pnl_distribution,
+    results_by,
 )
-from app.queries.risk import var_report
+from app.queries.risk import lp_sharpe, var_report
 
 pytestmark = pytest.mark.integration
 
@@ -154,3 +155,15 @@ def test_var_from_daily_sums_equals_var_from_every_trade(positions: Connection, 
             trades[trades["symbol"] == row["symbol"]]
         )
     assert report["book"]["unconverted"] > 0 and report["book"]["days_used"] == min(days, DAYS)
+
+
+@pytest.mark.parametrize("index", [0, 1, 3])
+def test_lp_sharpe_equals_the_results_per_lp(positions: Connection, index: int) -> None:
+    f = FILTERS[index]
+    expected = results_by(positions, f, "lp")
+    points = lp_sharpe(positions, f)
+    assert [(p["lp"], p["trades"]) for p in points] == [(r["lp"], r["trades"]) for r in expected]
+    assert [p["lp"] for p in points] == ["INTERNAL", "LPX"]
+    for point, row in zip(points, expected, strict=True):
+        assert point["sharpe"] == pytest.approx(row["sharpe"], rel=1e-9)
+        assert point["net_pnl"] == pytest.approx(row["net_pnl"], abs=1e-8)
