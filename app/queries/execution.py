@@ -261,11 +261,12 @@ CROSS JOIN LATERAL (
 
 
 @contextlib.contextmanager
-def _without_jit(conn: sa.Connection) -> Iterator[None]:
+def without_jit(conn: sa.Connection) -> Iterator[None]:
     """Run the block with JIT off, inside a savepoint so the caller's session is unchanged.
 
-    The planner's guess for a recursive walk is large, and JIT-compiling a plan that seeks
-    into every partition of the window costs about a second for a query of a few ms."""
+    The planner's guess for a recursive walk (or for thousands of index probes) is large, and
+    JIT-compiling a plan that seeks into every partition of the window costs about a second
+    for a query of a few ms."""
     savepoint = conn.begin_nested()
     try:
         conn.execute(sa.text("SET LOCAL jit = off"))
@@ -290,7 +291,7 @@ def lp_uptime(
     }
     changes: dict[str, tuple[list[dt.datetime], list[str]]] = {lp: ([], []) for lp in lps}
     # Heartbeats repeat the state: only changes matter for the time-weighted share.
-    with _without_jit(conn):
+    with without_jit(conn):
         walked = conn.execute(sa.text(UPTIME_CHANGES_SQL), params).all()
     for lp, at, status in walked:
         times, statuses = changes.setdefault(lp, ([], []))

@@ -27,6 +27,7 @@ from app.metrics.exposure import (
     utilisation_matrix,
 )
 from app.queries.currency import quote_currencies, report_rate
+from app.queries.execution import without_jit
 from app.queries.filters import BUCKET_WIDTHS, Bucket, Filter, FilterError, where
 from app.queries.routing import BUCKET_ORIGIN, MAX_PAGE_SIZE
 
@@ -77,15 +78,27 @@ def positions_at(conn: Connection, f: Filter, at: dt.datetime) -> dict[str, floa
 
 
 MARKS_SQL = """
-SELECT s.symbol, t.at, quote_currency(s.symbol) AS currency, m.mid,
-       usd_rate(quote_currency(s.symbol), t.at) AS usd_rate
-FROM unnest(CAST(:symbols AS text[])) AS s(symbol)
-CROSS JOIN unnest(CAST(:times AS timestamptz[])) AS t(at)
+WITH s AS (
+    SELECT u.symbol, u.i, quote_currency(u.symbol) AS currency
+    FROM unnest(CAST(:symbols AS text[])) WITH ORDINALITY AS u(symbol, i)
+), t AS (
+    SELECT u.at, u.j FROM unnest(CAST(:times AS timestamptz[])) WITH ORDINALITY AS u(at, j)
+), rate AS (
+    -- usd_rate() once per currency and time, not once per symbol: many share a currency.
+    SELECT c.currency, t.at, usd_rate(c.currency, t.at) AS usd_rate
+    FROM (SELECT DISTINCT currency FROM s) c CROSS JOIN t
+)
+SELECT s.symbol, t.at, s.currency, m.mid, rate.usd_rate
+FROM s CROSS JOIN t
+LEFT JOIN rate ON rate.currency IS NOT DISTINCT FROM s.currency AND rate.at = t.at
 LEFT JOIN LATERAL (
     SELECT q.mid FROM quote_mid_1s q
     WHERE q.symbol = s.symbol AND q.ts <= t.at AND q.ts > t.at - CAST(:lookback AS interval)
+      -- Redundant bounds, known when planning: only the lookback's partitions are planned.
+      AND q.ts > :low AND q.ts <= :high
     ORDER BY q.ts DESC LIMIT 1
 ) m ON true
+ORDER BY s.i, t.j
 """
 
 
@@ -94,8 +107,15 @@ def marks(conn: Connection, symbols: Sequence[str], times: Sequence[dt.datetime]
     columns = ["symbol", "at", "currency", "mid", "usd_rate"]
     if not symbols or not times:
         return pd.DataFrame(columns=columns)
-    params = {"symbols": list(symbols), "times": list(times), "lookback": MID_LOOKBACK}
-    return pd.DataFrame(conn.execute(text(MARKS_SQL), params).all(), columns=columns)
+    params = {
+        "symbols": list(symbols),
+        "times": list(times),
+        "lookback": MID_LOOKBACK,
+        "low": min(times) - MID_LOOKBACK,
+        "high": max(times),
+    }
+    rows = conn.execute(text(MARKS_SQL), params).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
 def _value(x: object) -> float | None:
@@ -172,18 +192,39 @@ def positions_grid(conn: Connection, f: Filter, bucket: Bucket) -> pd.DataFrame:
         "symbols": list(f.symbols),
     }
     rows = conn.execute(text(DELTAS_SQL.format(symbols=_symbol_clause(f))), params).all()
-    deltas = pd.DataFrame(rows, columns=["symbol", "bucket", "net_qty_delta"])
+    # Plain tuples: pandas probes each SQLAlchemy Row for array attributes, slowly.
+    deltas = pd.DataFrame(
+        [tuple(row) for row in rows], columns=["symbol", "bucket", "net_qty_delta"]
+    )
     deltas["bucket"] = pd.to_datetime(deltas["bucket"], utc=True)
     return positions_at_bucket_ends(baseline, deltas, pd.DatetimeIndex(starts, tz=dt.UTC))
 
 
 BUCKET_MIDS_SQL = """
-SELECT symbol, date_bin(:width, ts - INTERVAL '1 microsecond', :origin) AS bucket,
-       (max(ARRAY[extract(epoch FROM ts)::float8, mid]))[2] AS mid
-FROM quote_mid_1s
-WHERE symbol = ANY(:symbols) AND ts > :first AND ts <= :end
-GROUP BY 1, 2
+SELECT s.symbol, b.start AS bucket, m.mid
+FROM (
+    -- Symbols without any quote (a missing conversion pair) skip their probes.
+    SELECT u.symbol FROM unnest(CAST(:symbols AS text[])) AS u(symbol)
+    CROSS JOIN LATERAL (SELECT FROM quote_mid_1s q
+                        WHERE q.symbol = u.symbol AND q.ts > :low AND q.ts <= :high
+                        LIMIT 1) e
+) s
+CROSS JOIN unnest(CAST(:starts AS timestamptz[]), CAST(:stops AS timestamptz[])) AS b(start, stop)
+CROSS JOIN LATERAL (
+    SELECT q.mid FROM quote_mid_1s q
+    WHERE q.symbol = s.symbol AND q.ts > b.start AND q.ts <= b.stop
+      -- Redundant bounds, known when planning: only the window's partitions are planned.
+      AND q.ts > :low AND q.ts <= :high
+    ORDER BY q.ts DESC LIMIT 1
+) m
 """
+
+
+def bucket_stops(
+    starts: pd.DatetimeIndex, width: dt.timedelta, end: dt.datetime
+) -> list[dt.datetime]:
+    """Each bucket's end, the window's end for the last one (a bucket covers (start, stop])."""
+    return [min(start + width, end) for start in starts.to_pydatetime()]
 
 
 def mids_at_bucket_ends(
@@ -192,48 +233,64 @@ def mids_at_bucket_ends(
     """The latest mid at or before each bucket's end (the window's end for the last bucket),
     symbols × bucket starts, NaN where none is known.
 
-    One pass over the window's mids (the last one of each bucket, carried forward through
-    buckets without quotes) instead of a lookup per cell; the first bucket starts from the
-    as-of mid at its start. A mid carried forward is not aged out after 7 days as ``usd_rate``
-    does; only a week without any quote inside the window could tell the difference.
+    The last mid of each bucket, (start, end], by one backward index probe per symbol and
+    bucket (bounded below by the bucket's start, so it touches one daily partition) instead of
+    a pass over every one-second mid of the window; carried forward through buckets without
+    quotes. The first bucket starts from the as-of mid at its start (as :func:`marks`: the
+    last in the 7 days before it), read by the same query as one more interval. A mid carried
+    forward is not aged out after 7 days as ``usd_rate`` does; only a week without any quote
+    inside the window could tell the difference.
     """
     starts = pd.DatetimeIndex(bucket_starts(f, bucket), tz=dt.UTC)
     if not symbols:
         return pd.DataFrame(index=pd.Index([], name="symbol"), columns=starts, dtype="float64")
+    first = starts[0].to_pydatetime()
+    seed_from = first - MID_LOOKBACK
     params = {
-        "width": BUCKET_WIDTHS[bucket],
-        "origin": BUCKET_ORIGIN,
-        "first": starts[0].to_pydatetime(),
-        "end": f.end,
         "symbols": list(symbols),
+        "starts": [seed_from, *starts.to_pydatetime()],
+        "stops": [first, *bucket_stops(starts, BUCKET_WIDTHS[bucket], f.end)],
+        "low": seed_from,
+        "high": f.end,
     }
-    rows = pd.DataFrame(
-        conn.execute(text(BUCKET_MIDS_SQL), params).all(), columns=["symbol", "bucket", "mid"]
-    )
+    # Thousands of cheap probes look costly to the planner: JIT would cost more than the read.
+    with without_jit(conn):
+        found = conn.execute(text(BUCKET_MIDS_SQL), params).all()
+    rows = pd.DataFrame([tuple(row) for row in found], columns=["symbol", "bucket", "mid"])
     rows["bucket"] = pd.to_datetime(rows["bucket"], utc=True)
     wide = rows.pivot(index="symbol", columns="bucket", values="mid").astype("float64")
+    seed_at = pd.Timestamp(seed_from)
+    seed = wide.reindex(index=pd.Index(list(symbols), name="symbol"), columns=[seed_at])[seed_at]
     wide = wide.reindex(index=list(symbols), columns=starts)
-    seed = marks(conn, symbols, [starts[0].to_pydatetime()]).set_index("symbol")["mid"]
-    seeded = pd.concat([seed.astype("float64").rename("seed"), wide], axis=1)
+    seeded = pd.concat([seed.rename("seed"), wide], axis=1)
     return seeded.ffill(axis=1).drop(columns="seed")
 
 
 def rates_from_mids(currencies: Sequence[str], mids: pd.DataFrame) -> pd.DataFrame:
     """USD per unit of each currency (rows) per column of ``mids`` (symbols × times), by
-    :func:`app.metrics.currency.usd_rate`; NaN when unknown."""
-    rates = pd.DataFrame(index=pd.Index(list(currencies)), columns=mids.columns, dtype="float64")
-    for column in mids.columns:
-        at_time = {str(pair): _value(mid) for pair, mid in mids[column].items()}
-        for currency in currencies:
+    :func:`app.metrics.currency.usd_rate`; NaN when unknown.
+
+    Built as plain lists and framed once: setting cells one by one costs ~50 µs each, which
+    for a day of 5-minute buckets outweighs every query of the page."""
+    pairs = [str(pair) for pair in mids.index]
+    table: list[list[float]] = [[] for _ in currencies]
+    for values in mids.to_numpy(dtype="float64").T:
+        at_time = {pair: _value(mid) for pair, mid in zip(pairs, values, strict=True)}
+        for row, currency in zip(table, currencies, strict=True):
             rate = usd_rate(currency, at_time)
-            rates.at[currency, column] = math.nan if rate is None else rate
-    return rates
+            row.append(math.nan if rate is None else rate)
+    return pd.DataFrame(
+        table if currencies else None,
+        index=pd.Index(list(currencies)),
+        columns=mids.columns,
+        dtype="float64",
+    )
 
 
 def notional_grid(conn: Connection, f: Filter, bucket: Bucket) -> pd.DataFrame:
     """USD notional per symbol and bucket end (NaN where the mid or rate is unknown)."""
     positions = positions_grid(conn, f, bucket)
-    held = [str(s) for s in positions.index if (positions.loc[s] != 0).any()]
+    held = [str(s) for s in positions.index[(positions != 0).any(axis=1)]]
     currency_of = quote_currencies(conn, held)
     currencies = sorted({c for c in currency_of.values() if c is not None})
     pairs = {pair for c in currencies for pair in conversion_pairs(c)}
