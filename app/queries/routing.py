@@ -36,74 +36,118 @@ def _orders_where(f: Filter, alias: str = "") -> str:
     )
 
 
-# quote_currency(symbol) of the SQL function of that name (migration 2026-11-24_1100), inlined:
-# the table's currency, else the last three letters of a six-letter symbol. A hash join with the
-# small table instead of a function call (a subquery) per order row: 550 ms less per 250 000
-# orders. tests/integration/analytics/test_routing_usd_rates.py checks both give the same rates.
-_ORDERS_WITH_CURRENCY = "orders ord LEFT JOIN instrument_currencies ic ON ic.symbol = ord.symbol"
-_QUOTE_CURRENCY = (
-    "coalesce(ic.quote_currency, CASE WHEN ord.symbol ~ '^[A-Z]{6}$' THEN right(ord.symbol, 3) END)"
-)
+def rate_params(f: Filter) -> dict[str, object]:
+    """The bind parameters of ``_RATED`` and ``_OUTCOMES``: the filter's, and constant bounds
+    (``prune_*``) a day looser than each time condition on a daily-partitioned table.
+
+    Those conditions (``:start - INTERVAL '1 hour'``, ``date_trunc('second', :start)``, ...) are
+    stable expressions, so the planner cannot prune partitions with them and plans every one
+    (for each of four subqueries: ~10 ms of planning); the partitions are then only skipped at
+    run time. The looser constants prune at plan time and, being looser, drop no row."""
+    return {
+        **f.sql_params(),
+        "prune_from": f.start - dt.timedelta(days=1),
+        "prune_lookback": f.start - dt.timedelta(days=8),
+        "prune_to": f.end + dt.timedelta(days=2),
+    }
 
 
-# ``rated``: the orders of ``o`` with ``rate`` = exactly ``usd_rate(currency, ts)``, mostly
-# set-based. ``quote_mid_1s`` holds one row per whole second (``app.ingest.quotes``), so the mid
-# of a conversion pair at ``date_trunc('second', ts)``, when there is one, is the latest at or
-# before ``ts``: the row usd_rate() finds. The window's mids of the pairs are hash-joined in one
-# pass; only orders without such a mid call usd_rate() (a probe of every daily partition in its
-# 7-day lookback, 0.1-0.6 ms each). The inverse pair (``USD`` + currency) may only answer for a
-# currency whose direct pair has no mid at all from 7 days before the window to its end:
-# usd_rate() prefers any direct mid of its lookback. Needs ``:start``/``:end`` bound.
+# ``rated``: the orders of ``o`` (``ts``, ``symbol``) with ``currency`` = ``quote_currency(symbol)``
+# and ``rate`` = exactly ``usd_rate(currency, ts)``, the SQL functions of migration
+# 2026-11-24_1100, set-based. The quote currency is that function inlined (the table's currency,
+# else the last three letters of a six-letter symbol) and worked out once per distinct symbol:
+# per order row, the function call cost 550 ms per 250 000 orders and even the inlined regex
+# 10 ms per 20 000. ``quote_mid_1s`` holds one row per whole second (``app.ingest.quotes``), so
+# the mid of a conversion pair at ``date_trunc('second', ts)``, when there is one, is the latest
+# at or before ``ts``: the row usd_rate() finds. That mid is fetched by one primary-key probe per
+# order (a scalar subquery: its ts bounds prune to the window's daily partitions at plan time,
+# its equality to one of them per probe; ~4 us), not by hash-joining every mid of the pairs in
+# the window (86 400 rows per pair and day: 24 h took 1 s, 7 d 8 s). coalesce() runs a probe
+# only when the ones before it found nothing; only orders without such a mid call usd_rate() (a
+# probe of every daily partition in its 7-day lookback, 0.1-0.6 ms each). The inverse pair
+# (``USD`` + currency) may only answer for a currency whose direct pair has no mid at all from 7
+# days before the window to its end (``direct_listed`` NULL), as usd_rate() prefers any direct
+# mid of its lookback; for such a currency the direct probe is skipped (it cannot find a mid),
+# for the others the inverse one. Needs the bind parameters of :func:`rate_params`.
+# tests/integration/analytics/test_routing_usd_rates.py checks the rates against the functions.
 _RATED = """
-rate_pairs AS (
+symbol_currencies AS (
+    SELECT s.symbol,
+           coalesce(ic.quote_currency,
+                    CASE WHEN s.symbol ~ '^[A-Z]{6}$' THEN right(s.symbol, 3) END) AS currency
+    FROM (SELECT DISTINCT symbol FROM o) s
+    LEFT JOIN instrument_currencies ic ON ic.symbol = s.symbol
+), rate_pairs AS (
     SELECT currency,
            (SELECT true FROM quote_mid_1s q WHERE q.symbol = c.currency || 'USD'
               AND q.ts > CAST(:start AS timestamptz) - INTERVAL '7 days'
-              AND q.ts < CAST(:end AS timestamptz) LIMIT 1) AS direct_listed
-    FROM (SELECT DISTINCT currency FROM o WHERE currency <> 'USD') c
-), rate_mids AS (
-    SELECT symbol, ts, mid FROM quote_mid_1s
-    WHERE ts >= date_trunc('second', CAST(:start AS timestamptz))
-      AND ts < CAST(:end AS timestamptz)
-      AND symbol IN (SELECT currency || 'USD' FROM rate_pairs
-                     UNION ALL SELECT 'USD' || currency FROM rate_pairs)
+              AND q.ts < CAST(:end AS timestamptz)
+              AND q.ts > CAST(:prune_lookback AS timestamptz) LIMIT 1) AS direct_listed
+    FROM (SELECT DISTINCT currency FROM symbol_currencies WHERE currency <> 'USD') c
 ), rated AS (
-    SELECT o.*,
-           CASE WHEN o.currency = 'USD' THEN 1.0::double precision
-                ELSE coalesce(direct.mid,
-                              CASE WHEN p.direct_listed IS NULL THEN 1.0 / inverse.mid END,
-                              usd_rate(o.currency, o.ts)) END AS rate
+    SELECT o.*, sc.currency,
+           CASE WHEN sc.currency = 'USD' THEN 1.0::double precision
+                ELSE coalesce(
+                    CASE WHEN p.direct_listed THEN
+                        (SELECT q.mid FROM quote_mid_1s q
+                         WHERE q.symbol = sc.currency || 'USD'
+                           AND q.ts = date_trunc('second', o.ts)
+                           AND q.ts >= date_trunc('second', CAST(:start AS timestamptz))
+                           AND q.ts >= CAST(:prune_from AS timestamptz)
+                           AND q.ts < CAST(:end AS timestamptz)) END,
+                    CASE WHEN p.direct_listed IS NULL THEN
+                        (SELECT 1.0 / q.mid FROM quote_mid_1s q
+                         WHERE q.symbol = 'USD' || sc.currency
+                           AND q.ts = date_trunc('second', o.ts)
+                           AND q.ts >= date_trunc('second', CAST(:start AS timestamptz))
+                           AND q.ts >= CAST(:prune_from AS timestamptz)
+                           AND q.ts < CAST(:end AS timestamptz)) END,
+                    usd_rate(sc.currency, o.ts)) END AS rate
     FROM o
-    LEFT JOIN rate_pairs p ON p.currency = o.currency
-    LEFT JOIN rate_mids direct
-           ON direct.symbol = o.currency || 'USD' AND direct.ts = date_trunc('second', o.ts)
-    LEFT JOIN rate_mids inverse
-           ON inverse.symbol = 'USD' || o.currency AND inverse.ts = date_trunc('second', o.ts)
+    JOIN symbol_currencies sc ON sc.symbol = o.symbol
+    LEFT JOIN rate_pairs p ON p.currency = sc.currency
 )"""
 
-# The outcome rule of app.metrics.routing.final_outcome, in SQL.
+# The outcome rule of app.metrics.routing.final_outcome, in SQL. ``attempts`` is one hash
+# aggregate per order: an ordered ``array_agg`` for the last status (a sort of every execution
+# plus a sort per order) cost about as much again as the join. Without a fill, an order's
+# statuses are ``rejected``/``cancelled`` (the executions' status check), so its last status is
+# the one with the later time; only when both share that time does the latest ``exec_id`` there
+# decide, looked up for that order alone. All executions of an order at one time are in the join
+# or none is (its conditions depend on order and time only), so that lookup sees the same rows.
+# ``outcomes`` is MATERIALIZED (and leaves ``rate`` out) so that each order's rate probes run
+# once: inlined, ``notional_usd`` is in two aggregates and each would repeat them.
 _OUTCOMES = """
 WITH o AS (
     SELECT ord.order_id, ord.ts, ord.client_segment, ord.rule_id, ord.book, ord.lp,
-           ord.qty * (ord.arrival_bid + ord.arrival_ask) / 2 AS notional_quote,
-           {currency} AS currency
-    FROM {orders} WHERE {where}
+           ord.qty * (ord.arrival_bid + ord.arrival_ask) / 2 AS notional_quote, ord.symbol
+    FROM orders ord WHERE {where}
 ), {rated}, attempts AS (
     SELECT e.order_id,
            bool_or(e.status = 'filled') AS any_filled,
            bool_or(e.status = 'partially_filled') AS any_partial,
-           (array_agg(e.status ORDER BY e.ts DESC, e.exec_id DESC))[1] AS last_status
+           max(e.ts) FILTER (WHERE e.status = 'rejected') AS last_rejected,
+           max(e.ts) FILTER (WHERE e.status = 'cancelled') AS last_cancelled
     FROM executions e JOIN o ON o.order_id = e.order_id
          AND e.ts BETWEEN o.ts - INTERVAL '1 hour' AND o.ts + INTERVAL '1 day'
     WHERE e.ts >= CAST(:start AS timestamptz) - INTERVAL '1 hour'
       AND e.ts < CAST(:end AS timestamptz) + INTERVAL '1 day'
+      AND e.ts >= CAST(:prune_from AS timestamptz) AND e.ts < CAST(:prune_to AS timestamptz)
     GROUP BY e.order_id
-), outcomes AS (
-    SELECT r.*, r.notional_quote * r.rate AS notional_usd,
+), outcomes AS MATERIALIZED (
+    SELECT r.client_segment, r.rule_id, r.book, r.lp, r.notional_quote * r.rate AS notional_usd,
            CASE WHEN a.order_id IS NULL THEN 'pending'
-                     WHEN a.any_filled THEN 'filled'
-                     WHEN a.any_partial THEN 'partially_filled'
-                     ELSE a.last_status END AS outcome
+                WHEN a.any_filled THEN 'filled'
+                WHEN a.any_partial THEN 'partially_filled'
+                WHEN a.last_cancelled IS NULL OR a.last_rejected > a.last_cancelled
+                    THEN 'rejected'
+                WHEN a.last_rejected IS NULL OR a.last_cancelled > a.last_rejected
+                    THEN 'cancelled'
+                ELSE (SELECT x.status FROM executions x
+                      WHERE x.order_id = a.order_id AND x.ts = a.last_rejected
+                        AND x.ts >= CAST(:prune_from AS timestamptz)
+                        AND x.ts < CAST(:prune_to AS timestamptz)
+                      ORDER BY x.exec_id DESC LIMIT 1) END AS outcome
     FROM rated r LEFT JOIN attempts a USING (order_id)
 )
 """
@@ -139,11 +183,9 @@ def routing_groups(conn: Connection, f: Filter) -> pd.DataFrame:
     sql = SUMMARY_SQL.format(
         where=_orders_where(f, "ord"),
         rated=_RATED,
-        orders=_ORDERS_WITH_CURRENCY,
-        currency=_QUOTE_CURRENCY,
     )
     with _without_jit(conn):
-        rows = conn.execute(text(sql), f.sql_params()).all()
+        rows = conn.execute(text(sql), rate_params(f)).all()
     columns = ["client_segment", "rule_id", "book", "lp", "outcome"]
     frame = pd.DataFrame(rows, columns=[*columns, "orders", "notional_usd", "unconverted"])
     return frame.astype({"orders": "int64", "notional_usd": "float64", "unconverted": "int64"})
@@ -157,8 +199,8 @@ def routing_summary(conn: Connection, f: Filter) -> RoutingSummary:
 SHARES_OVER_TIME_SQL = """
 WITH o AS (
     SELECT ord.ts, ord.book, ord.qty * (ord.arrival_bid + ord.arrival_ask) / 2 AS notional_quote,
-           {currency} AS currency
-    FROM {orders} WHERE {where}
+           ord.symbol
+    FROM orders ord WHERE {where}
 ), {rated}
 SELECT date_bin(:width, ts, :origin) AS bucket, book, count(*) AS orders,
        coalesce(sum(notional_quote * rate), 0) AS notional_usd
@@ -169,12 +211,10 @@ FROM rated GROUP BY 1, 2 ORDER BY 1, 2
 def routing_shares_over_time(conn: Connection, f: Filter, bucket: Bucket) -> pd.DataFrame:
     """Per bucket (start time): orders and notional per book and the A/B shares of each; buckets
     without orders are left out."""
-    params = {**f.sql_params(), "width": BUCKET_WIDTHS[bucket], "origin": BUCKET_ORIGIN}
+    params = {**rate_params(f), "width": BUCKET_WIDTHS[bucket], "origin": BUCKET_ORIGIN}
     sql = SHARES_OVER_TIME_SQL.format(
         where=_orders_where(f, "ord"),
         rated=_RATED,
-        orders=_ORDERS_WITH_CURRENCY,
-        currency=_QUOTE_CURRENCY,
     )
     with _without_jit(conn):
         rows = conn.execute(text(sql), params).all()

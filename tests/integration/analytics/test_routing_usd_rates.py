@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.queries.filters import Filter
-from app.queries.routing import _RATED, routing_groups, routing_shares_over_time
+from app.queries.routing import _RATED, rate_params, routing_groups, routing_shares_over_time
 
 pytestmark = pytest.mark.integration
 
@@ -80,26 +80,33 @@ def rate_data(db: sa.Connection) -> sa.Connection:
 
 
 def _rates(db: sa.Connection, rate_sql: str) -> dict[str, float | None]:
-    rows = db.execute(sa.text(rate_sql), WINDOW.sql_params()).all()
+    rows = db.execute(sa.text(rate_sql), rate_params(WINDOW)).all()
     return {order_id: rate for order_id, rate in rows}
 
 
 ORDERS_IN_WINDOW = """
 WITH o AS (
-    SELECT order_id, ts, qty * (arrival_bid + arrival_ask) / 2 AS notional_quote,
-           quote_currency(symbol) AS currency
+    SELECT order_id, ts, qty * (arrival_bid + arrival_ask) / 2 AS notional_quote, symbol
     FROM orders WHERE ts >= :start AND ts < :end
 )"""
+PER_ROW_RATES = ORDERS_IN_WINDOW + " SELECT order_id, usd_rate(quote_currency(symbol), ts) FROM o"
 
 
 def test_set_based_rates_equal_usd_rate_per_order(rate_data: sa.Connection) -> None:
-    per_row = _rates(
-        rate_data, ORDERS_IN_WINDOW + " SELECT order_id, usd_rate(currency, ts) FROM o"
-    )
+    per_row = _rates(rate_data, PER_ROW_RATES)
     set_based = _rates(
         rate_data, ORDERS_IN_WINDOW + ", " + _RATED + " SELECT order_id, rate FROM rated"
     )
     assert set_based == per_row  # exact: the same stored mids, the same arithmetic
+    currencies = rate_data.execute(
+        sa.text(
+            ORDERS_IN_WINDOW + ", " + _RATED + " SELECT order_id, currency, "
+            "currency IS NOT DISTINCT FROM quote_currency(symbol) FROM rated"
+        ),
+        rate_params(WINDOW),
+    ).all()
+    assert all(same for _, _, same in currencies)  # the inlined quote_currency(), per symbol
+    assert {order_id: ccy for order_id, ccy, _ in currencies}["rate-10"] is None
     # The reference itself, by hand, so the cases above really are the cases they claim.
     assert per_row == {
         "rate-0": 1.0,
@@ -117,7 +124,7 @@ def test_set_based_rates_equal_usd_rate_per_order(rate_data: sa.Connection) -> N
 
 
 def test_routing_notional_uses_those_rates(rate_data: sa.Connection) -> None:
-    rates = _rates(rate_data, ORDERS_IN_WINDOW + " SELECT order_id, usd_rate(currency, ts) FROM o")
+    rates = _rates(rate_data, PER_ROW_RATES)
     by_book: dict[str, float] = {"A": 0.0, "B": 0.0}
     unconverted = 0
     for n, (_, _, book) in enumerate(ORDERS[:-1]):
