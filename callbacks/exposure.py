@@ -120,6 +120,8 @@ def register(app: dash.Dash) -> None:
 def _register_charts(app: dash.Dash) -> None:
     # The charts under the heatmap load once it is drawn.
     after_main_figure(app, ids.HEATMAP, ids.READY)
+    # Utilisation and concentration once the exposure over time is drawn: one wave at a time.
+    after_main_figure(app, ids.OVER_TIME, ids.LATER)
 
     @app.callback(Output(ids.SYMBOLS, "options"), Input(ids.READY, "data"))
     @require_role("analyst")
@@ -167,7 +169,7 @@ def _register_charts(app: dash.Dash) -> None:
         Input(ids.WINDOW, "value"),
         Input(ids.SYMBOLS, "value"),
         Input(ids.LIMITS_CHANGED, "data"),
-        Input(ids.READY, "data"),
+        Input(ids.LATER, "data"),
         *live_inputs(ids.LIVE),
     )
     @require_role("analyst")

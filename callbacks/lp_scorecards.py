@@ -134,7 +134,11 @@ def register(app: dash.Dash) -> None:
     filters = [Input(component, prop) for component, prop in FILTER_VALUES]
     # The figures under the heatmap load once it is drawn (``values[-1]`` is that moment).
     below = [*filters, Input(ids.READY, "data")]
+    later = [*filters, Input(ids.LATER, "data")]
     after_main_figure(app, ids.HEATMAP, ids.READY)
+    # Two waves under the heatmap, so that no more callbacks run at once than the server has
+    # cores: the slippage histograms and the quotes grid once the latency boxes are drawn.
+    after_main_figure(app, ids.LATENCY, ids.LATER)
 
     @app.callback(
         Output(ids.SYMBOLS, "options"),
@@ -210,7 +214,7 @@ def register(app: dash.Dash) -> None:
         return charts.latency_boxes(latency)
 
     # Apart from the others: it reads the raw fills, the slowest read of the page.
-    @app.callback(Output(ids.SLIPPAGE, "figure"), *below)
+    @app.callback(Output(ids.SLIPPAGE, "figure"), *later)
     @require_role("analyst")
     def show_slippage(*values: Any) -> go.Figure:
         with engine().connect() as conn:
@@ -224,7 +228,7 @@ def register(app: dash.Dash) -> None:
         results = reads().read("results_by", f, lambda: _read(results_by, f, "lp"), "lp")
         return charts.profit_factor_gauges(results)
 
-    @app.callback(Output(ids.QUOTES_GRID, "rowData"), *below)
+    @app.callback(Output(ids.QUOTES_GRID, "rowData"), *later)
     @require_role("analyst")
     def show_quotes(*values: Any) -> list[dict[str, Any]]:
         f = page_filter(*values[:-1])

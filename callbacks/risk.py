@@ -139,6 +139,8 @@ def watchlist_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def register(app: dash.Dash) -> None:
     # The figures under the VaR chart load once it is drawn.
     after_main_figure(app, ids.VAR_GRAPH, ids.READY)
+    # The LP scatter once the drawdown is drawn: one wave at a time under the main figure.
+    after_main_figure(app, ids.DRAWDOWN, ids.LATER)
 
     @app.callback(
         Output(ids.VAR_DAYS, "invalid"),
@@ -218,7 +220,7 @@ def register(app: dash.Dash) -> None:
             )
         return False, "", rows, summary
 
-    @app.callback(Output(ids.LP_SCATTER, "figure"), *filter_inputs(), Input(ids.READY, "data"))
+    @app.callback(Output(ids.LP_SCATTER, "figure"), *filter_inputs(), Input(ids.LATER, "data"))
     @require_role("analyst")
     def show_lp_scatter(
         window: str | None,

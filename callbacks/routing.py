@@ -165,6 +165,8 @@ def _problem(error: FilterError) -> go.Figure:
 def register(app: dash.Dash) -> None:
     # The charts and the order list under the flow load once it is drawn.
     after_main_figure(app, ids.FLOW, ids.READY)
+    # The reject rates and the order list once the shares are drawn: one wave at a time.
+    after_main_figure(app, ids.SHARES, ids.LATER)
 
     @app.callback(
         Output(ids.SYMBOLS, "options"),
@@ -214,7 +216,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.REJECTS, "figure"),
         *FILTER_INPUTS,
         Input(ids.BUCKET, "value"),
-        Input(ids.READY, "data"),
+        Input(ids.LATER, "data"),
     )
     @require_role("analyst")
     def show_rejects(*values: Any) -> go.Figure:
@@ -235,7 +237,7 @@ def register(app: dash.Dash) -> None:
         *FILTER_INPUTS,
         Input(ids.DECISIONS_RULE, "value"),
         Input(ids.DECISIONS_PAGES, "active_page"),
-        Input(ids.READY, "data"),
+        Input(ids.LATER, "data"),
     )
     @require_role("analyst")
     def list_decisions(*values: Any) -> tuple[list[dict[str, Any]], str, int, int]:

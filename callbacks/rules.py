@@ -388,9 +388,13 @@ def register(app: dash.Dash) -> None:
         Output(ids.VERSION_A, "value"),
         Output(ids.VERSION_B, "value"),
         Input(ids.COMPARE_RULE, "value"),
+        Input(ids.READY, "data"),
     )
     @require_role("analyst")
-    def version_choices(rule: str | None) -> tuple[Options, Options, str | None, str | None]:
+    def version_choices(
+        rule: str | None, _ready: int | None = None
+    ) -> tuple[Options, Options, str | None, str | None]:
+        # After the P/L curves, like everything under them.
         if not rule:
             return [], [], None, None
         with engine().connect() as conn:

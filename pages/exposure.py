@@ -132,6 +132,7 @@ def layout(**query: str) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.READY),
+            dcc.Store(id=ids.LATER),
             page_header(
                 "Exposure",
                 "The broker's net open position from B-booked flow, per symbol, as notional "

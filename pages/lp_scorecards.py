@@ -115,6 +115,7 @@ def layout(**query: str) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.READY),
+            dcc.Store(id=ids.LATER),
             page_header(
                 "LP scorecards",
                 "Execution quality per liquidity provider (B-book fills as INTERNAL). "

@@ -154,6 +154,7 @@ def layout(**query: str) -> html.Div:
     options = dimension_values()
     children: list[Any] = [
         dcc.Store(id=ids.READY),
+        dcc.Store(id=ids.LATER),
         page_header(
             "Risk",
             "What the book could lose in a day, how deep its drawdowns go, which clients are "

@@ -103,6 +103,7 @@ def layout(**query: str) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=ids.READY),
+            dcc.Store(id=ids.LATER),
             page_header(
                 "Routing",
                 "How client orders were split between the A-book (passed to an LP) and the "

@@ -519,9 +519,13 @@ def window_trades(conn: Connection, f: Filter) -> TradeArrays:
     sql = _WINDOW_TRADES_SQL.format(where=positions_where(f))
     [(count, ts, event_ids, pnl, usd)] = _binary_rows(conn, sql, f.sql_params())
     if not count:
-        empty = np.empty(0, dtype=np.float64)
-        return TradeArrays(np.empty(0, dtype=np.int64), empty, empty.copy())
+        return _no_trade_arrays()
     return _trade_arrays(int(count), ts, event_ids, pnl, usd)
+
+
+def _no_trade_arrays() -> TradeArrays:
+    empty = np.empty(0, dtype=np.float64)
+    return TradeArrays(np.empty(0, dtype=np.int64), empty, empty.copy())
 
 
 def curve_frame(trades: TradeArrays, capital: float | None = None) -> pd.DataFrame:
@@ -547,9 +551,29 @@ def _close_times(close_ns: npt.NDArray[np.int64]) -> pd.DatetimeIndex:
     return pd.to_datetime(close_ns, utc=True).as_unit("us")
 
 
+_WINDOW_RESULTS_SQL = """
+SELECT count(*),
+       array_send(array_agg(ts)),
+       array_send(array_agg(event_id)),
+       array_send(array_agg(coalesce(CAST(broker_pnl_usd AS double precision), 'NaN')))
+FROM positions WHERE {where}
+"""
+
+
 def pnl_curve(conn: Connection, f: Filter, capital: float | None = None) -> pd.DataFrame:
-    """The filter's P/L curve over its converted trades (:func:`curve_frame`)."""
-    return curve_frame(window_trades(conn, f), capital)
+    """The filter's P/L curve over its converted trades (:func:`curve_frame`). Reads close
+    times and USD results only: a third less to send than :func:`window_trades` (a month of
+    the book's trades is the Risk page's drawdown)."""
+    sql = _WINDOW_RESULTS_SQL.format(where=positions_where(f))
+    [(count, ts, event_ids, usd)] = _binary_rows(conn, sql, f.sql_params())
+    if not count:
+        return curve_frame(_no_trade_arrays(), capital)
+    close_us = np.frombuffer(ts, _TIMESTAMPS, count, _ARRAY_HEADER)["value"].astype(np.int64)
+    uuids = np.frombuffer(event_ids, _UUIDS, count, _ARRAY_HEADER)
+    order = np.lexsort((uuids["low"], uuids["high"], close_us))
+    results = np.frombuffer(usd, _FLOAT8S, count, _ARRAY_HEADER)["value"][order].astype(np.float64)
+    trades = TradeArrays((close_us[order] + _PG_EPOCH_US) * 1000, results, results)
+    return curve_frame(trades, capital)
 
 
 def pnl_curves_by_rule(

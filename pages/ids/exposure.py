@@ -28,6 +28,8 @@ LIMIT_SAVE = "exposure-limit-save"
 LIMIT_STATUS = "exposure-limit-status"
 
 READY = "exposure-ready"
+LATER = "exposure-later"
+"""Stamped when the first charts under the main figure are drawn: the rest load then."""
 """A store set when the main figure is drawn: the figures below it load after it."""
 
 LIVE = "exposure"

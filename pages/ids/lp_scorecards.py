@@ -21,6 +21,8 @@ REJECTS_PAGES = "lpsc-rejects-pages"
 REJECTS_COUNT = "lpsc-rejects-count"
 
 READY = "lpsc-ready"
+LATER = "lpsc-later"
+"""Stamped when the first charts under the main figure are drawn: the rest load then."""
 """A store set when the main figure is drawn: the figures below it load after it."""
 
 LIVE = "lpsc"

@@ -17,4 +17,6 @@ REFRESH = "risk-refresh"
 """Re-reads the margin watchlist every minute: snapshots arrive all the time."""
 
 READY = "risk-ready"
+LATER = "risk-later"
+"""Stamped when the first charts under the main figure are drawn: the rest load then."""
 """A store set when the main figure is drawn: the figures below it load after it."""

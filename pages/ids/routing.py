@@ -22,4 +22,6 @@ DECISIONS_COUNT = "routing-decisions-count"
 DECISION_DETAIL = "routing-decision-detail"
 
 READY = "routing-ready"
+LATER = "routing-later"
+"""Stamped when the first charts under the main figure are drawn: the rest load then."""
 """A store set when the main figure is drawn: the figures below it load after it."""
