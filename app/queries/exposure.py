@@ -65,11 +65,17 @@ def limits(conn: Connection) -> dict[str, float]:
     return {str(symbol): float(limit) for symbol, limit in rows}
 
 
+EXACT_SUM = "CAST(sum(CAST(net_qty_delta AS numeric)) AS double precision)"
+"""The sum of the minutes' position changes, added up exactly: a float ``sum`` depends on the
+order the rows arrive in, which a parallel plan changes from run to run (0.501 one time,
+0.5009999999999999 the next); each float8 becomes ``numeric`` at its 15 significant digits."""
+
+
 def positions_at(conn: Connection, f: Filter, at: dt.datetime) -> dict[str, float]:
     """Net open position per symbol from all B-book fills in minutes starting before ``at``."""
     _check_dimensions(f)
     sql = (
-        "SELECT symbol, sum(net_qty_delta) FROM exposure_1m WHERE bucket < :at"
+        f"SELECT symbol, {EXACT_SUM} FROM exposure_1m WHERE bucket < :at"
         + _symbol_clause(f)
         + " GROUP BY symbol"
     )
@@ -173,9 +179,9 @@ def bucket_starts(f: Filter, bucket: Bucket) -> list[dt.datetime]:
     return [first + i * width for i in range(count)]
 
 
-DELTAS_SQL = """
-SELECT symbol, date_bin(:width, bucket, :origin) AS b, sum(net_qty_delta)
-FROM exposure_1m WHERE bucket >= :first AND bucket < :end{symbols} GROUP BY 1, 2
+DELTAS_SQL = f"""
+SELECT symbol, date_bin(:width, bucket, :origin) AS b, {EXACT_SUM}
+FROM exposure_1m WHERE bucket >= :first AND bucket < :end{{symbols}} GROUP BY 1, 2
 """
 
 
