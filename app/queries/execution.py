@@ -264,9 +264,9 @@ CROSS JOIN LATERAL (
 def without_jit(conn: sa.Connection) -> Iterator[None]:
     """Run the block with JIT off, inside a savepoint so the caller's session is unchanged.
 
-    The planner's guess for a recursive walk (or for thousands of index probes) is large, and
-    JIT-compiling a plan that seeks into every partition of the window costs about a second
-    for a query of a few ms."""
+    The planner's guess for a recursive walk, for thousands of index probes or for a
+    ``usd_rate()`` fallback priced per order row is large, and JIT-compiling such a plan costs
+    about a second for a query of a few to a few hundred ms (lp_uptime, exposure, routing)."""
     savepoint = conn.begin_nested()
     try:
         conn.execute(sa.text("SET LOCAL jit = off"))

@@ -430,19 +430,28 @@ def _day_ceil(moment: dt.datetime) -> dt.datetime:
 
 
 def _trade_arrays(count: int, ts: bytes, event_ids: bytes, pnl: bytes, usd: bytes) -> TradeArrays:
+    close_ns, order = _close_order(count, ts, event_ids)
+    return TradeArrays(
+        close_ns=close_ns,
+        broker_pnl=_floats(pnl, count, order),
+        broker_pnl_usd=_floats(usd, count, order),
+    )
+
+
+def _close_order(
+    count: int, ts: bytes, event_ids: bytes
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]:
+    """Close times (ns since 1970) in close order (ts, event_id) and the order that sorts the
+    other arrays of the same rows the same way."""
     close_us = np.frombuffer(ts, _TIMESTAMPS, count, _ARRAY_HEADER)["value"].astype(np.int64)
     uuids = np.frombuffer(event_ids, _UUIDS, count, _ARRAY_HEADER)
     # uuids compare bytewise in PostgreSQL: as two big-endian unsigned halves here
     order = np.lexsort((uuids["low"], uuids["high"], close_us))
-    return TradeArrays(
-        close_ns=(close_us[order] + _PG_EPOCH_US) * 1000,
-        broker_pnl=np.frombuffer(pnl, _FLOAT8S, count, _ARRAY_HEADER)["value"][order].astype(
-            np.float64
-        ),
-        broker_pnl_usd=np.frombuffer(usd, _FLOAT8S, count, _ARRAY_HEADER)["value"][order].astype(
-            np.float64
-        ),
-    )
+    return (close_us[order] + _PG_EPOCH_US) * 1000, order
+
+
+def _floats(packed: bytes, count: int, order: npt.NDArray[np.intp]) -> npt.NDArray[np.float64]:
+    return np.frombuffer(packed, _FLOAT8S, count, _ARRAY_HEADER)["value"][order].astype(np.float64)
 
 
 def results_by(
@@ -503,39 +512,42 @@ def rule_version_report(
     return [_rule_fields_first(row) for row in results_by(conn, f, "rule_version", capital=capital)]
 
 
-_WINDOW_TRADES_SQL = """
+_WINDOW_RESULTS_SQL = """
 SELECT count(*),
        array_send(array_agg(ts)),
        array_send(array_agg(event_id)),
-       array_send(array_agg(CAST(broker_pnl AS double precision))),
        array_send(array_agg(coalesce(CAST(broker_pnl_usd AS double precision), 'NaN')))
 FROM positions WHERE {where}
 """
 
 
-def window_trades(conn: Connection, f: Filter) -> TradeArrays:
-    """All the filter's closed positions in close order (ts, event_id), as arrays: the same
-    binary read as :func:`trades_by`, without grouping."""
-    sql = _WINDOW_TRADES_SQL.format(where=positions_where(f))
-    [(count, ts, event_ids, pnl, usd)] = _binary_rows(conn, sql, f.sql_params())
+def window_results(
+    conn: Connection, f: Filter
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """All the filter's closed positions in close order (ts, event_id): close times (ns since
+    1970) and USD results (NaN when unconverted). The binary read of :func:`trades_by`,
+    ungrouped and without ``broker_pnl``: a third less to send (a month of the book's trades is
+    the Risk page's drawdown)."""
+    sql = _WINDOW_RESULTS_SQL.format(where=positions_where(f))
+    [(count, ts, event_ids, usd)] = _binary_rows(conn, sql, f.sql_params())
     if not count:
-        return _no_trade_arrays()
-    return _trade_arrays(int(count), ts, event_ids, pnl, usd)
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    close_ns, order = _close_order(int(count), ts, event_ids)
+    return close_ns, _floats(usd, int(count), order)
 
 
-def _no_trade_arrays() -> TradeArrays:
-    empty = np.empty(0, dtype=np.float64)
-    return TradeArrays(np.empty(0, dtype=np.int64), empty, empty.copy())
-
-
-def curve_frame(trades: TradeArrays, capital: float | None = None) -> pd.DataFrame:
+def curve_frame(
+    close_ns: npt.NDArray[np.int64],
+    pnl_usd: npt.NDArray[np.float64],
+    capital: float | None = None,
+) -> pd.DataFrame:
     """Per converted trade in close order: ``ts``, ``cumulative_pnl``, ``peak``, ``drawdown``
     (USD) and, with a capital, ``drawdown_pct`` (a fraction of capital + peak)."""
-    converted = ~np.isnan(trades.broker_pnl_usd)
-    curve = cumulative_pnl(trades.broker_pnl_usd[converted])
+    converted = ~np.isnan(pnl_usd)
+    curve = cumulative_pnl(pnl_usd[converted])
     frame = pd.DataFrame(
         {
-            "ts": _close_times(trades.close_ns[converted]),
+            "ts": _close_times(close_ns[converted]),
             "cumulative_pnl": curve,
             "peak": running_peak(curve),
             "drawdown": drawdown_series(curve),
@@ -551,29 +563,9 @@ def _close_times(close_ns: npt.NDArray[np.int64]) -> pd.DatetimeIndex:
     return pd.to_datetime(close_ns, utc=True).as_unit("us")
 
 
-_WINDOW_RESULTS_SQL = """
-SELECT count(*),
-       array_send(array_agg(ts)),
-       array_send(array_agg(event_id)),
-       array_send(array_agg(coalesce(CAST(broker_pnl_usd AS double precision), 'NaN')))
-FROM positions WHERE {where}
-"""
-
-
 def pnl_curve(conn: Connection, f: Filter, capital: float | None = None) -> pd.DataFrame:
-    """The filter's P/L curve over its converted trades (:func:`curve_frame`). Reads close
-    times and USD results only: a third less to send than :func:`window_trades` (a month of
-    the book's trades is the Risk page's drawdown)."""
-    sql = _WINDOW_RESULTS_SQL.format(where=positions_where(f))
-    [(count, ts, event_ids, usd)] = _binary_rows(conn, sql, f.sql_params())
-    if not count:
-        return curve_frame(_no_trade_arrays(), capital)
-    close_us = np.frombuffer(ts, _TIMESTAMPS, count, _ARRAY_HEADER)["value"].astype(np.int64)
-    uuids = np.frombuffer(event_ids, _UUIDS, count, _ARRAY_HEADER)
-    order = np.lexsort((uuids["low"], uuids["high"], close_us))
-    results = np.frombuffer(usd, _FLOAT8S, count, _ARRAY_HEADER)["value"][order].astype(np.float64)
-    trades = TradeArrays((close_us[order] + _PG_EPOCH_US) * 1000, results, results)
-    return curve_frame(trades, capital)
+    """The filter's P/L curve over its converted trades (:func:`curve_frame`)."""
+    return curve_frame(*window_results(conn, f), capital)
 
 
 def pnl_curves_by_rule(
@@ -584,19 +576,22 @@ def pnl_curves_by_rule(
     if not rule_ids:
         return {}
     groups = trades_by(conn, replace(f, rule_ids=tuple(rule_ids)), ("rule_id",))
-    return {str(key[0]): curve_frame(trades, capital) for key, trades in groups}
+    return {
+        str(key[0]): curve_frame(trades.close_ns, trades.broker_pnl_usd, capital)
+        for key, trades in groups
+    }
 
 
 def daily_results(conn: Connection, f: Filter) -> pd.DataFrame:
     """Daily P/L (USD) per UTC day with trades: columns ``day``, ``pnl``."""
-    trades = window_trades(conn, f)
-    daily = daily_pnl(_close_times(trades.close_ns), trades.broker_pnl_usd)
+    close_ns, pnl_usd = window_results(conn, f)
+    daily = daily_pnl(_close_times(close_ns), pnl_usd)
     return pd.DataFrame({"day": daily.index, "pnl": daily.to_numpy()})
 
 
 def pnl_distribution(conn: Connection, f: Filter, bins: int = 30) -> pd.DataFrame:
     """Histogram of the converted trade results: ``bin_low``, ``bin_high``, ``trades``."""
-    return pnl_histogram(window_trades(conn, f).broker_pnl_usd, bins)
+    return pnl_histogram(window_results(conn, f)[1], bins)
 
 
 def pnl_attribution_by_symbol(conn: Connection, f: Filter) -> pd.DataFrame:

@@ -53,20 +53,22 @@ def var_report(conn: Connection, f: Filter, days: int = DEFAULT_VAR_DAYS) -> dic
     """VaR 95 % and ES 95 % (1-day, historical, USD) per symbol (sorted) and for the book."""
     if days < 1:
         raise ValueError("days must be at least 1")
-    scopes: dict[str | None, tuple[list[float], list[int], list[int]]] = {}
+    daily: dict[str | None, list[float]] = {}
+    counts: dict[str | None, list[int]] = {}  # [trades, unconverted]
     rows = conn.execute(text(DAILY_SQL.format(where=positions_where(f))), f.sql_params())
     for symbol, _day, trades, unconverted, pnl in rows:
-        daily, counts, missing = scopes.setdefault(symbol, ([], [], []))
-        daily.append(float(pnl))
-        counts.append(int(trades))
-        missing.append(int(unconverted))
-    book = scopes.pop(None, ([], [], []))
-    symbols = [
-        {"symbol": symbol, **_var_row(daily, sum(counts), sum(missing), days)}
-        for symbol, (daily, counts, missing) in sorted(scopes.items(), key=lambda s: str(s[0]))
-    ]
-    whole = _var_row(book[0], sum(book[1]), sum(book[2]), days)
-    return {"days": days, "symbols": symbols, "book": whole}
+        daily.setdefault(symbol, []).append(float(pnl))
+        total = counts.setdefault(symbol, [0, 0])
+        total[0] += int(trades)
+        total[1] += int(unconverted)
+
+    def row(scope: str | None) -> dict[str, Any]:
+        trades, unconverted = counts.get(scope, [0, 0])
+        return _var_row(daily.get(scope, []), trades, unconverted, days)
+
+    named = sorted(symbol for symbol in daily if symbol is not None)
+    symbols = [{"symbol": symbol, **row(symbol)} for symbol in named]
+    return {"days": days, "symbols": symbols, "book": row(None)}
 
 
 LP_DAILY_SQL = f"""
@@ -82,19 +84,19 @@ def lp_sharpe(conn: Connection, f: Filter, risk_free_daily: float = 0.0) -> list
     """Per LP (B-book as ``INTERNAL``) with trades, sorted: ``lp``, ``sharpe`` of its daily
     P/L, ``trades`` and ``net_pnl`` (USD): the Risk page's scatter needs no more of
     ``results_by(by="lp")``, whose figures these equal, and reads a row per LP and day."""
-    days: dict[str, tuple[list[float], list[int]]] = {}
-    for lp, trades, pnl in conn.execute(
+    daily: dict[str, list[float]] = {}
+    trades: dict[str, int] = {}
+    for lp, count, pnl in conn.execute(
         text(LP_DAILY_SQL.format(where=positions_where(f))), f.sql_params()
     ):
-        daily, counts = days.setdefault(str(lp), ([], []))
-        daily.append(float(pnl))
-        counts.append(int(trades))
+        daily.setdefault(str(lp), []).append(float(pnl))
+        trades[str(lp)] = trades.get(str(lp), 0) + int(count)
     return [
         {
             "lp": lp,
-            "sharpe": sharpe_ratio(np.asarray(daily, dtype=np.float64), risk_free_daily),
-            "trades": sum(counts),
-            "net_pnl": round(sum(daily), MONEY_DECIMALS),
+            "sharpe": sharpe_ratio(np.asarray(values, dtype=np.float64), risk_free_daily),
+            "trades": trades[lp],
+            "net_pnl": round(sum(values), MONEY_DECIMALS),
         }
-        for lp, (daily, counts) in sorted(days.items())
+        for lp, values in sorted(daily.items())
     ]

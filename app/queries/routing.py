@@ -8,14 +8,13 @@ join prunes partitions). Order notional = ``qty × arrival mid × usd_rate(quote
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 
 import pandas as pd
 from sqlalchemy import Connection, text
 
 from app.metrics.routing import RoutingSummary, shares_over_time, summarise
+from app.queries.execution import without_jit
 from app.queries.filters import BUCKET_WIDTHS, Bucket, Filter, where
 
 BUCKET_ORIGIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -163,20 +162,6 @@ FROM outcomes GROUP BY 1, 2, 3, 4, 5
 )
 
 
-@contextlib.contextmanager
-def _without_jit(conn: Connection) -> Iterator[None]:
-    """Run the block with JIT off, inside a savepoint so the caller's session is unchanged.
-
-    The planner prices the usd_rate() fallback per order row, so the plan looks expensive and
-    JIT-compiling it cost about a second on a query that runs in ~200 ms (20 000 orders)."""
-    savepoint = conn.begin_nested()
-    try:
-        conn.execute(text("SET LOCAL jit = off"))
-        yield
-    finally:
-        savepoint.rollback()
-
-
 def routing_groups(conn: Connection, f: Filter) -> pd.DataFrame:
     """Orders of the window grouped by segment, rule, book, first LP and final outcome, with
     ``orders``, ``notional_usd`` (orders with a known rate) and ``unconverted`` counts."""
@@ -184,7 +169,7 @@ def routing_groups(conn: Connection, f: Filter) -> pd.DataFrame:
         where=_orders_where(f, "ord"),
         rated=_RATED,
     )
-    with _without_jit(conn):
+    with without_jit(conn):
         rows = conn.execute(text(sql), rate_params(f)).all()
     columns = ["client_segment", "rule_id", "book", "lp", "outcome"]
     frame = pd.DataFrame(rows, columns=[*columns, "orders", "notional_usd", "unconverted"])
@@ -216,7 +201,7 @@ def routing_shares_over_time(conn: Connection, f: Filter, bucket: Bucket) -> pd.
         where=_orders_where(f, "ord"),
         rated=_RATED,
     )
-    with _without_jit(conn):
+    with without_jit(conn):
         rows = conn.execute(text(sql), params).all()
     frame = pd.DataFrame(rows, columns=["bucket", "book", "orders", "notional_usd"])
     if frame.empty:
